@@ -1,0 +1,235 @@
+"""The `csbot` command line: parses arguments, wires the parts, prints with rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import SHIPPED_PHRASES, Config, ConfigError, load_config
+from intents import Assistant, Library, LibraryError, Suggestion, load_library
+from intents.library import TONES
+
+app = typer.Typer(
+    help="客服话术助手: 粘贴顾客的话, 得到可以直接发送的回复。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="配置文件 (默认 ./config.yaml, 没有则用默认值)")
+]
+LibraryOption = Annotated[
+    Path | None, typer.Option("--library", help="话术库文件或文件夹 (默认: 配置里的默认库)")
+]
+ToneOption = Annotated[str | None, typer.Option("--tone", help="亲切 或 正式")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(message, markup=False)
+    raise typer.Exit(code)
+
+
+def get_config(path: Path | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+def get_library(config: Config, path: Path | None) -> Library:
+    try:
+        return load_library(path or config.library_path())
+    except LibraryError as exc:
+        fail(str(exc))
+
+
+def get_assistant(config: Config, library_path: Path | None) -> Assistant:
+    from intents import Matcher
+
+    library = get_library(config, library_path)
+    threshold = {"threshold": config.matcher.threshold} if config.matcher.threshold else {}
+    try:
+        return Assistant(
+            library,
+            values=config.library.values,
+            matcher=Matcher(library, **threshold),
+            tone=config.replies.tone,
+            count=config.replies.count,
+        )
+    except LibraryError as exc:
+        source = config.source or "config"
+        fail(f"{exc}\n(以上回复用 {source} 里 library.values 的取值渲染后不合规, 请修改取值)")
+
+
+@app.command()
+def match(config: ConfigOption = None, library: LibraryOption = None) -> None:
+    """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4)."""
+    assistant = get_assistant(get_config(config), library)
+    for raw in sys.stdin.buffer:
+        text = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+        try:
+            suggestion = assistant.suggest(text)
+            record = {
+                "text": text,
+                "intents": [{"intent": m.intent, "score": m.score} for m in suggestion.matches],
+                "replies": list(suggestion.replies),
+            }
+        except Exception as exc:  # one odd line must never stop the stream
+            err.print(f"csbot match: 这一行无法处理 ({type(exc).__name__}: {exc})", markup=False)
+            record = {"text": text, "intents": [], "replies": []}
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@app.command()
+def suggest(
+    text: Annotated[str, typer.Argument(help="顾客发来的话")],
+    config: ConfigOption = None,
+    library: LibraryOption = None,
+    tone: ToneOption = None,
+) -> None:
+    """Show the intents, why they matched, and the replies to send."""
+    assistant = get_assistant(get_config(config), library)
+    print_suggestion(assistant.suggest(text, tone=_tone(tone)))
+
+
+def _tone(tone: str | None) -> str | None:
+    if tone is not None and tone not in TONES:
+        fail(f"--tone 只能是 {' 或 '.join(TONES)}", 2)
+    return tone
+
+
+def print_suggestion(suggestion: Suggestion) -> None:
+    if suggestion.matches:
+        table = Table("意图", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False)
+        for m in suggestion.matches:
+            table.add_row(
+                m.intent,
+                f"{m.score:.2f}",
+                m.example,
+                " ".join(m.shared),
+                " ".join(m.keywords),
+                f"{m.runner_up} {m.runner_up_score:.2f}" if m.runner_up else "",
+            )
+        out.print(table)
+    else:
+        out.print("没有把握的意图: 建议先请顾客说明需求。")
+    for n, reply in enumerate(suggestion.replies, 1):
+        out.print(f"[bold]{n}.[/bold] ", end="")
+        out.print(reply, markup=False)
+
+
+@app.command()
+def chat(
+    config: ConfigOption = None, library: LibraryOption = None, tone: ToneOption = None
+) -> None:
+    """The offline console: type or paste a customer's message, get replies. Ctrl-D quits."""
+    assistant = get_assistant(get_config(config), library)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print(f"客服话术助手 · 话术库 {assistant.library.name} · 输入顾客的话, Ctrl-D 退出")
+    while True:
+        try:
+            line = input("顾客> " if interactive else "")
+        except EOFError:
+            break
+        except KeyboardInterrupt:
+            out.print()
+            break
+        if not line.strip():
+            continue
+        if not interactive:
+            out.print(f"顾客> {line}", markup=False)
+        print_suggestion(assistant.suggest(line, tone=_tone(tone)))
+        out.print()
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="话术库文件或文件夹 (默认 phrases/ 全部)")] = None,
+) -> None:
+    """Check libraries against the schema and the reply lint; print path:line: message."""
+    targets = paths or [SHIPPED_PHRASES]
+    problems: list[str] = []
+    table = Table("话术库", "路径", "意图", "例句", "回复", show_edge=False)
+    for target in targets:
+        for library_path in _library_paths(target):
+            try:
+                lib = load_library(library_path)
+            except LibraryError as exc:
+                problems += [str(p) for p in exc.problems]
+                continue
+            examples = sum(len(i.examples) for i in lib.intents)
+            replies = sum(len(i.replies) for i in lib.intents)
+            table.add_row(lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies))
+    if problems:
+        for problem in problems:
+            err.print(problem, markup=False)
+        raise typer.Exit(1)
+    out.print(table)
+    out.print("全部通过。")
+
+
+def _library_paths(target: Path) -> list[Path]:
+    """A file is one library; a folder is one (its own *.yaml) plus one per sub-folder."""
+    if not target.is_dir():
+        return [target]
+    found = [target] if any(target.glob("*.y*ml")) else []
+    for sub in sorted(p for p in target.iterdir() if p.is_dir() and p.name != "practice"):
+        found += _library_paths(sub)
+    return found or [target]
+
+
+@app.command(name="eval")
+def evaluate_cmd(
+    file: Annotated[Path, typer.Argument(help="带标注的 TSV: 文本<TAB>意图[<TAB>标签]")],
+    config: ConfigOption = None,
+    library: LibraryOption = None,
+    errors: Annotated[int, typer.Option(help="列出多少条判错的句子")] = 0,
+    baseline: Annotated[bool, typer.Option(help="同时评测 TF-IDF 基线")] = True,
+) -> None:
+    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
+    from bot.evaluation import Baseline, evaluate, matcher_predict, read_tsv
+
+    try:
+        rows = read_tsv(file)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), 2)
+    assistant = get_assistant(get_config(config), library)
+    reports = [evaluate("csbot", rows, matcher_predict(assistant.matcher))]
+    if baseline:
+        try:
+            model = Baseline(assistant.library)
+        except ImportError:
+            err.print("没有安装 scikit-learn, 跳过基线 (pip install -e '.[dev]')")
+        else:
+            reports.append(evaluate("TF-IDF+LR", rows, model.predict))
+    table = Table(f"{file.name} ({len(rows)} 行)", *(r.name for r in reports), show_edge=False)
+    table.add_row("in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports))
+    table.add_row("abstain on none", *(f"{r.abstain:.1%} ({r.abstained}/{r.out_of_scope})" for r in reports))
+    table.add_row(
+        "multi-intent exact set", *(f"{r.multi_exact_rate:.1%} ({r.multi_exact}/{r.multi})" for r in reports)
+    )
+    out.print(table)
+    ours = reports[0]
+    labels = sorted({g for g, _ in ours.confusion} | {p for _, p in ours.confusion})
+    confusion = Table("标注 \\ 预测", *labels, title="csbot 混淆表 (单意图和 none 行的第一名)", show_edge=False)
+    for gold in labels:
+        if any(g == gold for g, _ in ours.confusion):
+            confusion.add_row(gold, *(str(ours.confusion[(gold, p)] or "") for p in labels))
+    out.print(confusion)
+    for text, gold, predicted in ours.errors[:errors]:
+        out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
+
+
+def main() -> None:
+    app()
