@@ -70,6 +70,15 @@ def get_assistant(config: Config, library_path: Path | None) -> Assistant:
         fail(f"{exc}\n(以上回复用 {source} 里 library.values 的取值渲染后不合规, 请修改取值)")
 
 
+# Unicode line separators stay escaped, so a reader that splits on any line break (Python's
+# str.splitlines, JavaScript) still sees exactly one record per line.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(record: dict[str, object]) -> str:
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
 @app.command()
 def match(config: ConfigOption = None, library: LibraryOption = None) -> None:
     """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4)."""
@@ -86,7 +95,7 @@ def match(config: ConfigOption = None, library: LibraryOption = None) -> None:
         except Exception as exc:  # one odd line must never stop the stream
             err.print(f"csbot match: 这一行无法处理 ({type(exc).__name__}: {exc})", markup=False)
             record = {"text": text, "intents": [], "replies": []}
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(record))
         sys.stdout.flush()
 
 

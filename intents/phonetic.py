@@ -21,7 +21,7 @@ _PUA_BASE = 0xF0000  # supplementary private-use plane A: never produced by norm
 _WORD_BASE = 0x100000  # plane B: one character per Latin word
 _WORD_SLOTS = 65_000
 NUMBER = chr(0x10FFF0)
-_LATIN_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
+_LATIN_RUN = re.compile(r"[a-z]+(?: [a-z]+)*|[0-9]+(?:\.[0-9]+)?")
 _spelled: dict[str, str] = {}
 _MAX_SYLLABLE = 6
 
@@ -81,13 +81,24 @@ def _latin(match: re.Match[str]) -> str:
     run = match.group()
     if run[0].isdigit():
         return NUMBER
-    pieces = _split_pinyin(run) if len(run) >= 4 else None
-    if pieces is not None and len(pieces) >= 2:
-        codes = _codes()
-        return "".join(codes[s] for s in pieces)
-    code = chr(_WORD_BASE + zlib.crc32(run.encode()) % _WORD_SLOTS)
+    words = run.split(" ")
+    spelled = [_split_pinyin(w) for w in words]
+    codes = _codes()
+    if all(spelled) and sum(map(len, spelled)) >= 2:  # zai ma, baoyou ma, fa huo
+        return "".join(codes[s] for pieces in spelled for s in pieces)  # type: ignore[union-attr]
+    out = []
+    for word, pieces in zip(words, spelled, strict=True):
+        if pieces is not None and len(pieces) >= 2 and len(word) >= 4:
+            out.append("".join(codes[s] for s in pieces))
+        else:
+            out.append(_word_code(word))
+    return " ".join(out)
+
+
+def _word_code(word: str) -> str:
+    code = chr(_WORD_BASE + zlib.crc32(word.encode()) % _WORD_SLOTS)
     if len(_spelled) < _WORD_SLOTS:
-        _spelled.setdefault(code, run)
+        _spelled.setdefault(code, word)
     return code
 
 

@@ -41,9 +41,16 @@ class Segmenter:
                 tokenizer.add_word(term, TERM_FREQUENCY)
         return tokenizer
 
-    def cut(self, text: str) -> list[str]:
+    def is_word(self, text: str) -> bool:
+        """Whether ``text`` is a word of the dictionary (下次 is; the typo 包油 is not)."""
+        return self._ready().FREQ.get(text, 0) > 0
+
+    def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
             self._tokenizer = self._load()
+        return self._tokenizer
+
+    def cut(self, text: str) -> list[str]:
         # HMM off: twice as fast, and unknown words fall back to characters, which the
         # matcher also indexes as bigrams.
-        return [w for w in self._tokenizer.lcut(text, HMM=False) if w.strip(" ,")]
+        return [w for w in self._ready().lcut(text, HMM=False) if w.strip(" ,")]

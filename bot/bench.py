@@ -1,0 +1,139 @@
+"""`csbot bench`: matcher speed on the shipped library and on synthetic 10k / 100k libraries.
+
+Figures are printed as a table with the machine they ran on; they are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from intents import Intent, Library, Matcher, Reply, load_library
+
+_CONTEXT = ["亲", "老板", "你好", "我想问下", "这款", "3号链接", "那件卫衣", "给我妈买", "急用", "😂"]
+_PRODUCTS = ["T恤", "卫衣", "牛仔裤", "连衣裙", "羽绒服", "运动鞋", "衬衫", "外套", "毛衣", "短裤"]
+
+
+@dataclass(frozen=True)
+class Row:
+    library: str
+    examples: int
+    engine: str
+    build_s: float
+    p50_ms: float
+    p99_ms: float
+    per_second: float
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def messages(library: Library, count: int, *, seed: int = 7) -> list[str]:
+    """Realistic traffic: library examples with context, typos of spacing, and two-need lines."""
+    rng = random.Random(seed)
+    pool = [e for i in library.intents for e in i.examples]
+    out = []
+    for _ in range(count):
+        text = rng.choice(pool)
+        roll = rng.random()
+        if roll < 0.3:
+            text = f"{rng.choice(_CONTEXT)} {text}"
+        elif roll < 0.45:
+            text = f"{text},{rng.choice(pool)}"
+        elif roll < 0.5:
+            text = f"{text} {rng.choice(_CONTEXT)} " * 3
+        out.append(text)
+    return out
+
+
+def synthetic(base: Library, size: int, *, seed: int = 11) -> Library:
+    """A library of ``size`` examples over size/500 intents, made from real shop phrasings."""
+    rng = random.Random(seed)
+    pool = [e for i in base.intents for e in i.examples]
+    count = max(14, size // 500)
+    intents = []
+    for n in range(count):
+        product = f"{rng.choice(_PRODUCTS)}{n}"
+        examples = tuple(
+            dict.fromkeys(
+                f"{rng.choice(_CONTEXT)} {product} {rng.choice(pool)} {rng.randint(1, 999)}"
+                for _ in range(size // count)
+            )
+        )
+        intents.append(Intent(f"synthetic_{n}", examples, (Reply("亲,收到~"),)))
+    return replace(base, id=f"synthetic{size}", intents=tuple(intents), out_of_scope=())
+
+
+def measure(
+    predict: Callable[[str], object], texts: Sequence[str], warm: Sequence[str]
+) -> tuple[float, float, float]:
+    """p50 and p99 latency (ms) and messages/s, after a warm-up on other messages."""
+    for text in warm:
+        predict(text)
+    timings = np.empty(len(texts))
+    start = time.perf_counter()
+    for n, text in enumerate(texts):
+        t0 = time.perf_counter_ns()
+        predict(text)
+        timings[n] = time.perf_counter_ns() - t0
+    total = time.perf_counter() - start
+    p50, p99 = np.percentile(timings, [50, 99]) / 1e6
+    return float(p50), float(p99), len(texts) / total
+
+
+def cold_start(library_path: Path) -> float:
+    """Seconds from a fresh interpreter's first line to the first answer (median of 3)."""
+    code = (
+        "import time; t=time.perf_counter()\n"
+        "from intents import Assistant, load_library\n"
+        f"a=Assistant(load_library({str(library_path)!r})); a.suggest('包邮吗?几天能到')\n"
+        "print(time.perf_counter()-t)"
+    )
+    runs = []
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        runs.append(float(done.stdout.strip()))
+    return sorted(runs)[1]
+
+
+def bench(
+    library_path: Path, sizes: Sequence[int], *, count: int, baseline: bool
+) -> tuple[list[Row], float]:
+    shipped = load_library(library_path)
+    rows = []
+    libraries = [("shipped", shipped)] + [(f"synthetic {s:,}", synthetic(shipped, s)) for s in sizes]
+    for name, library in libraries:
+        texts, warm = messages(shipped, count), messages(shipped, count, seed=99)
+        examples = sum(len(i.examples) for i in library.intents)
+        t0 = time.perf_counter()
+        matcher = Matcher(library)
+        built = time.perf_counter() - t0
+        rows.append(Row(name, examples, "csbot", built, *measure(matcher.match, texts, warm)))
+        if baseline:
+            from bot.evaluation import Baseline
+
+            t0 = time.perf_counter()
+            model = Baseline(library)
+            built = time.perf_counter() - t0
+            rows.append(Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm)))
+    return rows, cold_start(library_path)

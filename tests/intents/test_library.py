@@ -1,0 +1,121 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from intents import LibraryError, load_library
+from intents.library import TONES
+from tests.conftest import PHRASES
+
+GOOD = """\
+version: 1
+library: mini
+defaults:
+  shop_name: 小店
+intents:
+  - intent: price
+    keywords: [包邮]
+    examples: [包邮吗, 能便宜点吗]
+    replies:
+      - text: "亲,{shop_name}满99包邮哦"
+        tone: 亲切
+      - text: "您好,{shop_name}满99元包邮。"
+        tone: 正式
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "lib.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(LibraryError) as caught:
+        load_library(path)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("library", ["", "clinic", "it"])
+def test_every_shipped_library_validates(library):
+    lib = load_library(PHRASES / library)
+    assert len(lib.intents) >= 6
+    for intent in lib.intents:
+        assert len(intent.replies) >= 4, intent.id
+        for tone in TONES:
+            assert sum(r.tone == tone for r in intent.replies) >= 2, (intent.id, tone)
+
+
+def test_shop_library_covers_the_contract_intents_with_enough_examples(shop):
+    assert set(shop.intent_ids) == {
+        "greeting",
+        "price",
+        "size",
+        "color",
+        "shipping",
+        "fabric",
+        "quality",
+        "stock",
+        "payment",
+        "invoice",
+        "hesitation",
+        "after_sales",
+        "complaint",
+        "goodbye",
+    }
+    assert all(len(i.examples) >= 40 for i in shop.intents)
+
+
+def test_good_file_loads(tmp_path):
+    lib = load_library(write(tmp_path, GOOD))
+    assert lib.id == "mini"
+    assert lib.intent("price").examples == ("包邮吗", "能便宜点吗")
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("examples: [包邮吗, 能便宜点吗]", "examples: [包邮吗, 能便宜"))
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:")
+    assert "YAML" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ("examples: [包邮吗, 能便宜点吗]", "examples: 包邮吗", 8, "列表"),
+        ("examples: [包邮吗, 能便宜点吗]", "examples: []", 8, "没有 examples"),
+        ('text: "亲,{shop_name}满99包邮哦"', 'text: "亲,{shop}满99包邮哦"', 10, "{shop}"),
+        ('text: "亲,{shop_name}满99包邮哦"', 'text: "亲,{shop_name满99包邮哦"', 10, "花括号"),
+        ('text: "亲,{shop_name}满99包邮哦"', 'text: "亲,全网最低价哦"', 10, "广告法"),
+        ('text: "亲,{shop_name}满99包邮哦"', 'text: "亲,加微信给您优惠"', 10, "平台外"),
+        ("tone: 亲切", "tone: 可爱", 11, "tone 只能是"),
+        ("version: 1", "version: 2", 1, "version"),
+        ("    keywords: [包邮]", "    keyword: [包邮]", 7, "不认识的键"),
+    ],
+)
+def test_broken_file_reports_line_and_what(tmp_path, old, new, line, words):
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    found = problems_of(path)
+    assert any(p.startswith(f"{path}:{line}:") and words in p for p in found), found
+
+
+def test_duplicate_intent_ids_are_reported(tmp_path):
+    intent = GOOD[GOOD.index("  - intent: price") :]
+    path = write(tmp_path, GOOD + intent)
+    assert any("重复" in p and p.startswith(f"{path}:14:") for p in problems_of(path))
+
+
+def test_folder_merges_files_and_refuses_conflicting_defaults(tmp_path):
+    write(tmp_path, GOOD, "a.yaml")
+    write(
+        tmp_path,
+        GOOD.replace("小店", "大店").replace("intent: price", "intent: size"),
+        "b.yaml",
+    )
+    found = problems_of(tmp_path)
+    assert any("冲突" in p and "b.yaml:4:" in p for p in found)
+
+
+def test_missing_path_and_empty_file(tmp_path):
+    assert "找不到" in problems_of(tmp_path / "nope.yaml")[0]
+    assert "空的" in problems_of(write(tmp_path, ""))[0]
