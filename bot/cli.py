@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import SHIPPED_PHRASES, Config, ConfigError, load_config
-from intents import Assistant, Library, LibraryError, Suggestion, load_library
+from intents import Assistant, Library, LibraryError, Suggestion, load_library, normalize
 from intents.library import TONES
 
 app = typer.Typer(
@@ -163,8 +163,38 @@ def chat(
 
 
 @app.command()
+def start(config: ConfigOption = None) -> None:
+    """What `make run` starts: the Telegram bot when a token is configured, else the console."""
+    settings = get_config(config)
+    if settings.telegram.token:
+        run(config=config)
+        return
+    err.print(
+        "没有配置 Telegram token, 先打开离线控制台。要接入 Telegram: 把 @BotFather 给的 token "
+        "写进 config.yaml 的 telegram.token (或设置环境变量 CSBOT_TELEGRAM_TOKEN), 再 make run。",
+        markup=False,
+    )
+    chat(config=config, library=None, tone=None)
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Start the Telegram bot (long polling)."""
+    settings = get_config(config)
+    if not settings.telegram.token:
+        fail(
+            "没有 Telegram token: 在 config.yaml 写 telegram.token, 或设置环境变量 "
+            "CSBOT_TELEGRAM_TOKEN",
+            2,
+        )
+    fail("Telegram 机器人还没有实现 (见 issue 3); 先用 csbot chat", 2)
+
+
+@app.command()
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="话术库文件或文件夹 (默认 phrases/ 全部)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="话术库文件或文件夹 (默认 phrases/ 全部)")
+    ] = None,
 ) -> None:
     """Check libraries against the schema and the reply lint; print path:line: message."""
     targets = paths or [SHIPPED_PHRASES]
@@ -179,7 +209,9 @@ def validate(
                 continue
             examples = sum(len(i.examples) for i in lib.intents)
             replies = sum(len(i.replies) for i in lib.intents)
-            table.add_row(lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies))
+            table.add_row(
+                lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies)
+            )
     if problems:
         for problem in problems:
             err.print(problem, markup=False)
@@ -205,6 +237,9 @@ def evaluate_cmd(
     library: LibraryOption = None,
     errors: Annotated[int, typer.Option(help="列出多少条判错的句子")] = 0,
     baseline: Annotated[bool, typer.Option(help="同时评测 TF-IDF 基线")] = True,
+    unseen: Annotated[
+        bool, typer.Option(help="只评测和话术库例句不完全相同的行 (规范化之后比较)")
+    ] = False,
 ) -> None:
     """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
     from bot.evaluation import Baseline, evaluate, matcher_predict, read_tsv
@@ -214,6 +249,12 @@ def evaluate_cmd(
     except (OSError, ValueError) as exc:
         fail(str(exc), 2)
     assistant = get_assistant(get_config(config), library)
+    if unseen:
+        known = {normalize(e) for i in assistant.library.intents for e in i.examples}
+        known |= {normalize(e) for e in assistant.library.out_of_scope}
+        kept = [row for row in rows if normalize(row.text) not in known]
+        out.print(f"--unseen: 跳过 {len(rows) - len(kept)} 行与例句相同的句子")
+        rows = kept
     reports = [evaluate("csbot", rows, matcher_predict(assistant.matcher))]
     if baseline:
         try:
@@ -223,21 +264,67 @@ def evaluate_cmd(
         else:
             reports.append(evaluate("TF-IDF+LR", rows, model.predict))
     table = Table(f"{file.name} ({len(rows)} 行)", *(r.name for r in reports), show_edge=False)
-    table.add_row("in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports))
-    table.add_row("abstain on none", *(f"{r.abstain:.1%} ({r.abstained}/{r.out_of_scope})" for r in reports))
     table.add_row(
-        "multi-intent exact set", *(f"{r.multi_exact_rate:.1%} ({r.multi_exact}/{r.multi})" for r in reports)
+        "in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports)
     )
+    table.add_row(
+        "abstain on none", *(f"{r.abstain:.1%} ({r.abstained}/{r.out_of_scope})" for r in reports)
+    )
+    table.add_row(
+        "multi-intent exact set",
+        *(f"{r.multi_exact_rate:.1%} ({r.multi_exact}/{r.multi})" for r in reports),
+    )
+    for tag in sorted({t for r in reports for t in r.by_tag}):
+        cells = []
+        for r in reports:
+            right, total = r.by_tag.get(tag, (0, 0))
+            cells.append(f"{right / total:.1%} ({right}/{total})" if total else "")
+        table.add_row(f"  tag {tag}", *cells)
     out.print(table)
     ours = reports[0]
     labels = sorted({g for g, _ in ours.confusion} | {p for _, p in ours.confusion})
-    confusion = Table("标注 \\ 预测", *labels, title="csbot 混淆表 (单意图和 none 行的第一名)", show_edge=False)
+    confusion = Table(
+        "标注 \\ 预测", *labels, title="csbot 混淆表 (单意图和 none 行的第一名)", show_edge=False
+    )
     for gold in labels:
         if any(g == gold for g, _ in ours.confusion):
             confusion.add_row(gold, *(str(ours.confusion[(gold, p)] or "") for p in labels))
     out.print(confusion)
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
+
+
+@app.command()
+def bench(
+    library: LibraryOption = None,
+    config: ConfigOption = None,
+    count: Annotated[int, typer.Option(help="每个话术库测多少条消息")] = 5000,
+    sizes: Annotated[str, typer.Option(help="合成话术库的例句数, 逗号分隔")] = "10000,100000",
+    baseline: Annotated[bool, typer.Option(help="同时测 TF-IDF 基线 (10 万例句时训练较慢)")] = True,
+) -> None:
+    """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
+    from bot.bench import bench as run_bench
+    from bot.bench import machine
+
+    path = library or get_config(config).library_path()
+    wanted = [int(s) for s in sizes.split(",") if s.strip()]
+    out.print(f"机器: {machine()}; 单进程单线程 (一个核)")
+    rows, cold = run_bench(path, wanted, count=count, baseline=baseline)
+    table = Table(
+        "话术库", "例句", "引擎", "建索引 s", "p50 ms", "p99 ms", "条/秒", show_edge=False
+    )
+    for r in rows:
+        table.add_row(
+            r.library,
+            f"{r.examples:,}",
+            r.engine,
+            f"{r.build_s:.2f}",
+            f"{r.p50_ms:.3f}",
+            f"{r.p99_ms:.3f}",
+            f"{r.per_second:,.0f}",
+        )
+    out.print(table)
+    out.print(f"冷启动 (新进程, 从 import 到第一条回复): {cold:.2f} s")
 
 
 def main() -> None:

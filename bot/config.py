@@ -105,7 +105,9 @@ class Config:
         return self.library.paths[name or self.library.default]
 
 
-def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] = os.environ) -> Config:
+def load_config(
+    path: str | Path | None = None, *, environ: Mapping[str, str] = os.environ
+) -> Config:
     """Read ``path`` (else ./config.yaml if present, else defaults); the token env var wins."""
     if path is None:
         path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
@@ -115,7 +117,9 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] = 
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise ConfigError(f"{path}:0: 找不到配置文件 (可以复制 config.example.yaml 为 config.yaml)")
+            raise ConfigError(
+                f"{path}:0: 找不到配置文件 (可以复制 config.example.yaml 为 config.yaml)"
+            )
         data, lines = _read(path)
         base = path.resolve().parent
     reader = _Sections(path, data, lines)
@@ -148,8 +152,12 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] = 
             database=_resolve(base, Path(reader.text(storage, "storage.database", "data/csbot.db")))
         ),
         service_targets=ServiceTargets(
-            first_response_seconds=reader.number(targets, "service_targets.first_response_seconds", 15),
-            next_response_seconds=reader.number(targets, "service_targets.next_response_seconds", 20),
+            first_response_seconds=reader.number(
+                targets, "service_targets.first_response_seconds", 15
+            ),
+            next_response_seconds=reader.number(
+                targets, "service_targets.next_response_seconds", 20
+            ),
         ),
         access=AccessSettings(
             open=reader.flag(access, "access.open", False),
@@ -179,7 +187,9 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(f"{path}:{mark.line + 1 if mark else 0}: YAML 语法错误: {exc.problem}") from None
+        raise ConfigError(
+            f"{path}:{mark.line + 1 if mark else 0}: YAML 语法错误: {exc.problem}"
+        ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}:0: 读不了配置文件: {exc}") from None
     if data is None:

@@ -26,6 +26,7 @@ __all__ = [
     "Problem",
     "Reply",
     "Segmenter",
+    "Suggestion",
     "TemplateError",
     "check_replies",
     "load_library",
@@ -34,5 +35,4 @@ __all__ = [
     "placeholders",
     "render",
     "split_clauses",
-    "Suggestion",
 ]

@@ -64,11 +64,14 @@ class Assistant:
         replies: list[str] = []
         if len(per_intent) > 1:
             # one draft that answers every need, in the order the customer asked them
-            replies.append(
-                "".join(self._part(options[variant % len(options)]) for options in per_intent)
-            )
-        for options in per_intent:
-            replies += self._pick(options, count, variant)
+            parts = [
+                self._draft_part(options, variant, last=n == len(per_intent) - 1)
+                for n, options in enumerate(per_intent)
+            ]
+            replies.append("".join(parts))
+        picks = [self._pick(options, count, variant) for options in per_intent]
+        for rank in range(count):  # then each need's best reply, turn by turn
+            replies += [p[rank] for p in picks if rank < len(p)]
         return Suggestion(text, matches, tuple(dict.fromkeys(replies))[:count])
 
     def replies_for(self, intent_id: str, *, tone: str | None = None) -> list[str]:
@@ -79,8 +82,13 @@ class Assistant:
     def render(self, reply: Reply) -> str:
         return render(reply.text, self.values)
 
-    def _part(self, reply: Reply) -> str:
-        text = self.render(reply).strip()
+    def _draft_part(self, options: list[Reply], variant: int, *, last: bool) -> str:
+        """One intent's part of a stitched draft; only the last part may end on a question."""
+        rotated = options[variant % len(options) :] + options[: variant % len(options)]
+        texts = [self.render(r).strip() for r in rotated]
+        if not last:
+            texts.sort(key=lambda t: t[-1] in "?？")  # stable: keeps the rotation otherwise
+        text = texts[0]
         return text if text[-1] in "。!?~！？～." else text + "。"
 
     def _pick(self, options: list[Reply], count: int, variant: int) -> tuple[str, ...]:

@@ -316,7 +316,9 @@ class _Reader:
             if name in out:
                 self.error(key, f"{what} 里的键 {name!r} 重复了")
             elif name not in allowed:
-                self.error(key, f"{what} 里有不认识的键 {name!r} (可用: {', '.join(sorted(allowed))})")
+                self.error(
+                    key, f"{what} 里有不认识的键 {name!r} (可用: {', '.join(sorted(allowed))})"
+                )
             out[name] = value
         return out
 
@@ -352,7 +354,9 @@ class _Reader:
     def finish(self, path: Path) -> Library:
         names = set(self.names)
         if len(names) > 1:
-            self.problems.append(Problem(path, 0, f"同一个话术库里的文件 library 不一致: {sorted(names)}"))
+            self.problems.append(
+                Problem(path, 0, f"同一个话术库里的文件 library 不一致: {sorted(names)}")
+            )
         if not self.intents and not self.problems:
             self.problems.append(Problem(path, 0, "话术库里没有意图"))
         for reply in (*self.fallback, *(r for i in self.intents for r in i.replies)):

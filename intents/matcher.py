@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from intents.library import Library
 from intents.normalize import normalize
-from intents.phonetic import phonetic
+from intents.phonetic import NUMBER, phonetic
 from intents.segment import Segmenter
 
 #: Below this score a clause has no intent and the assistant asks the customer to clarify.
-DEFAULT_THRESHOLD = 0.62
+DEFAULT_THRESHOLD = 0.52
+#: Once one need clears the threshold, another clause of the same message needs only this much:
+#: a message that asks one thing clearly usually asks its other things in earnest too.
+DEFAULT_COMPANION_THRESHOLD = 0.42
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: How many nearest examples (by weighted feature overlap) rapidfuzz scores for each clause.
-DEFAULT_CANDIDATES = 48
+DEFAULT_CANDIDATES = 16
 #: A message is matched clause by clause; past this many clauses the rest is context, not asks.
 MAX_CLAUSES = 8
-#: Up to this many examples one dense pass over all of them beats sorting the postings.
-_DENSE_LIMIT = 20_000
+#: Share of the clause's feature weight an example must cover to be scored as a neighbour.
+_MIN_OVERLAP = 0.15
+#: Up to this many postings a plain loop adds them up faster than numpy's fixed costs.
+_PYTHON_POSTINGS = 3_000
 #: Features in more than this share of examples (吗, 的, 我) say nothing about the intent.
 _STOP_SHARE = 0.25
 
 # a connector starts a new ask only at a clause start or after a question ends (吗/呢/了…);
 # in 还有货吗 or l码还有没有, 还有 is the question itself
 _CONNECTORS = re.compile(
-    r"(?:^|(?<=[吗呢吧啊呀嘛的了, ]))(?:还有就是|还有|另外|顺便问下|顺便问一下|顺便|再问一下|再问下|以及|对了|此外)"
+    r"(?:^|(?<=[吗呢吧啊呀嘛的了, ]))"
+    r"(?:还有就是|还有|另外|顺便问下|顺便问一下|顺便|再问一下|再问下|以及|对了|此外)"
 )
 # 吗 ends a question; buyers often type the next one straight after it (有优惠吗什么时候发)
 _QUESTION_END = re.compile(r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})")
@@ -86,11 +94,14 @@ class Matcher:
         *,
         segmenter: Segmenter | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        companion_threshold: float = DEFAULT_COMPANION_THRESHOLD,
         candidates: int = DEFAULT_CANDIDATES,
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
+        cache_size: int = 4096,
     ) -> None:
         self.library = library
         self.threshold = threshold
+        self.companion_threshold = min(companion_threshold, threshold)
         self.candidates = candidates
         self.weights = weights
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
@@ -98,6 +109,11 @@ class Matcher:
         self._ids = library.intent_ids
         self._build_examples()
         self._build_keywords()
+        # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
+        # clause results serves the repeats; cache_size=0 turns it off
+        self._clause_matches = (
+            lru_cache(maxsize=cache_size)(self._match_text) if cache_size else self._match_text
+        )
 
     # --- building ---------------------------------------------------------------------------
 
@@ -137,31 +153,41 @@ class Matcher:
                 postings[f].append(e)
         self._feature_ids = feature_ids
         # single syllables are kept for the profile but too common to retrieve examples by
-        self._retrieves = np.array([len(f) > 1 for f in feature_ids], dtype=bool)
+        self._retrieves = [len(f) > 1 for f in feature_ids]
+        self._posting_lists = postings
         self._postings = [np.array(p, dtype=np.intp) for p in postings]
-        self._posting_weights = [np.full(len(p), w) for p, w in zip(postings, self._idf, strict=True)]
+        self._posting_weights = [
+            np.full(len(p), w) for p, w in zip(postings, self._idf, strict=True)
+        ]
+        self._idf_list = self._idf.tolist()
+        self._owner_list = self._owners.tolist()
         self._norms = np.array(
             [sum(self._idf[f] for f in row if len(names[f]) > 1) or 1.0 for row in rows]
         )
+        self._norm_list = self._norms.tolist()
         # how strongly each feature speaks for each intent (last column: out of scope),
         # smoothed so a feature seen once is not taken as proof
         classes = len(self._ids) + 1
         counts = np.zeros((len(feature_ids), classes), dtype=np.float64)
         for owner, row in zip(self._owners, rows, strict=True):
             counts[row, owner] += 1.0
-        self._profile = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * classes)
+        profile = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * classes)
+        self._weighted_profile = profile * self._idf[:, None]
+        # the features worth looking up: known, and not too common to say anything
+        self._useful = {f: i for f, i in feature_ids.items() if self._idf[i] > 0}
         self._unseen_idf = float(np.log((n + 1) / 0.5))
 
     def _build_keywords(self) -> None:
-        # keyed by first code character, for a left-to-right scan of each clause
-        self._keywords: dict[str, list[tuple[str, int, str]]] = {}
+        self._keywords: dict[str, list[tuple[int, str]]] = {}
         for k, intent in enumerate(self.library.intents):
-            for keyword in intent.keywords:
-                code = phonetic(normalize(keyword))
+            for keyword in map(normalize, intent.keywords):
+                code = phonetic(keyword).replace(" ", "")
                 if code:
-                    self._keywords.setdefault(code[0], []).append((code, k, keyword))
-        for entries in self._keywords.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+                    self._keywords.setdefault(code, []).append((k, keyword))
+        # by first code character, longest first: 七天无理由 wins over 七天 at the same place
+        self._keyword_starts: dict[str, list[str]] = {}
+        for code in sorted(self._keywords, key=len, reverse=True):
+            self._keyword_starts.setdefault(code[0], []).append(code)
 
     def _clause(self, text: str) -> _Clause:
         words = tuple(self.segmenter.cut(text)) if text else ()
@@ -174,29 +200,35 @@ class Matcher:
         found: dict[str, Match] = {}
         clauses = dict.fromkeys(split_clauses(normalize(text)))  # a pasted repeat is one ask
         for position, clause_text in enumerate(clauses):
-            for m in self._match_clause(self._clause(clause_text), position):
+            for m in self._clause_matches(clause_text):
                 if m.intent not in found:
-                    found[m.intent] = m
+                    found[m.intent] = replace(m, position=position) if position else m
                 elif m.score > found[m.intent].score:
                     found[m.intent] = replace(m, position=found[m.intent].position)
-        return sorted(found.values(), key=lambda m: -m.score)[:limit]
+        ranked = sorted(found.values(), key=lambda m: -m.score)
+        if not ranked or ranked[0].score < self.threshold:
+            return []
+        return ranked[:limit]
 
     def scores(self, text: str) -> dict[str, float]:
         """Every intent's score for ``text`` taken as one clause (for tuning and explanations)."""
         score, _, _ = self._score(self._clause(normalize(text)))
         return {intent: float(s) for intent, s in zip(self._ids, score, strict=False)}
 
-    def _match_clause(self, clause: _Clause, position: int = 0) -> list[Match]:
-        if not clause.code:
+    def _match_text(self, text: str) -> tuple[Match, ...]:
+        return tuple(self._match_clause(self._clause(text)))
+
+    def _match_clause(self, clause: _Clause) -> list[Match]:
+        if not clause.code.strip(NUMBER + " "):  # nothing but numbers (666, 123): no ask
             return []
-        score, example, hits = self._score(clause)
+        score, examples, hits = self._score(clause)
         out_of_scope = score[-1]
         score = score[:-1]
         k, runner = np.argsort(-score)[:2].tolist()
         best = float(score[k])
-        if best < self.threshold or (out_of_scope >= best and k not in hits):
+        if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
-        e = int(example[k])
+        e = examples.get(k, -1)
         return [
             Match(
                 intent=self._ids[k],
@@ -207,70 +239,84 @@ class Matcher:
                 keywords=tuple(hits.get(k, ())),
                 runner_up=self._ids[runner],
                 runner_up_score=round(float(score[runner]), 3),
-                position=position,
             )
         ]
 
-    def _score(self, clause: _Clause) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
-        """Per class (the intents, then out of scope): score, nearest example; keyword hits.
+    def _score(self, clause: _Clause) -> tuple[np.ndarray, dict[int, int], dict[int, list[str]]]:
+        """Per class (the intents, then out of scope): score; nearest examples; keyword hits.
 
         Three kinds of evidence, each in [0, 1], combine as independent votes
         (1 - Π(1 - evidence)): the nearest example's similarity, the intent's feature profile
         and the intent's keywords.
         """
         w_knn, w_profile, w_keywords = self.weights
-        classes = len(self._ids) + 1
-        evidence = np.zeros((3, classes))
-        example = np.full(classes, -1)
+        evidence = np.zeros((3, len(self._ids) + 1))
+        nearest: dict[int, tuple[float, int]] = {}
         features = _features(clause)
-        known = [f for f in map(self._feature_ids.get, features) if f is not None]
-        ids = np.array(known, dtype=np.intp)
-        ids = ids[self._idf[ids] > 0]
-        if len(ids):
-            weights = self._idf[ids]
-            unseen = (len(features) - len(known)) * self._unseen_idf
-            evidence[1] = weights @ self._profile[ids] * (w_profile / (weights.sum() + unseen))
-            retrieving = ids[self._retrieves[ids]]
-            if not len(retrieving):
-                retrieving = ids
-            nearest, sims = self._nearest(clause, retrieving, float(self._idf[retrieving].sum()))
-            # ascending, so each class's best example is written last and wins
-            order = np.argsort(sims)
-            owners = self._owners[nearest[order]]
-            evidence[0, owners] = sims[order] * w_knn
-            example[owners] = nearest[order]
+        useful = [i for i in map(self._useful.get, features) if i is not None]
+        if useful:
+            idf = self._idf_list
+            unseen = (len(features) - len(features & self._feature_ids.keys())) * self._unseen_idf
+            total = sum(idf[i] for i in useful)
+            evidence[1] = self._weighted_profile[useful].sum(axis=0) * (
+                w_profile / (total + unseen)
+            )
+            retrieving = [i for i in useful if self._retrieves[i]] or useful
+            owners = self._owner_list
+            for similarity, e in self._nearest(clause, retrieving):
+                owner = owners[e]
+                if similarity > nearest.get(owner, (-1.0, -1))[0]:
+                    nearest[owner] = (similarity, e)
+            for owner, (similarity, _) in nearest.items():
+                evidence[0, owner] = similarity * w_knn
         hits = self._keyword_hits(clause)
         for k, words in hits.items():
             evidence[2, k] = max(map(_keyword_weight, words)) * w_keywords
         np.minimum(evidence, 1.0, out=evidence)
-        return 1.0 - (1.0 - evidence).prod(axis=0), example, hits
+        examples = {owner: e for owner, (_, e) in nearest.items()}
+        return 1.0 - (1.0 - evidence).prod(axis=0), examples, hits
 
-    def _nearest(
-        self, clause: _Clause, ids: np.ndarray, query_norm: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The examples nearest to the clause, and their similarity in [0, 1].
+    def _nearest(self, clause: _Clause, ids: list[int]) -> list[tuple[float, int]]:
+        """The examples nearest to the clause, as (similarity in [0, 1], example) pairs.
 
-        The inverted index gives every example's weighted feature overlap with the clause at
-        once (F1 of overlap against both sides); rapidfuzz then scores the best candidates.
+        The inverted index gives each example that shares a feature its weighted overlap with
+        the clause (F1 of the overlap against both sides), so the cost follows the postings
+        read, not the size of the library; rapidfuzz then scores the best candidates.
         """
-        postings = np.concatenate([self._postings[f] for f in ids.tolist()])
-        weights = np.concatenate([self._posting_weights[f] for f in ids.tolist()])
-        if len(self._norms) <= _DENSE_LIMIT:
-            overlap = np.bincount(postings, weights=weights, minlength=len(self._norms))
-            candidates = np.flatnonzero(overlap)
-            overlap = overlap[candidates]
-        else:
-            # only the examples that share a feature are touched: the cost follows the
-            # postings read, not the size of the library
-            candidates, slot = np.unique(postings, return_inverse=True)
-            overlap = np.bincount(slot, weights=weights)
-        f1 = 2 * overlap / (self._norms[candidates] + query_norm)
-        if len(candidates) > self.candidates:
-            best = np.argpartition(f1, -self.candidates)[-self.candidates :]
-            candidates, f1 = candidates[best], f1[best]
+        idf, norms = self._idf_list, self._norm_list
+        query_norm = sum(idf[f] for f in ids)
+        postings = [self._posting_lists[f] for f in ids]
+        if sum(map(len, postings)) <= _PYTHON_POSTINGS:
+            overlap: dict[int, float] = {}
+            for f, posting in zip(ids, postings, strict=True):
+                weight = idf[f]
+                for e in posting:
+                    overlap[e] = overlap.get(e, 0.0) + weight
+            # an example sharing less than a sixth of the weight is no neighbour worth scoring
+            floor = _MIN_OVERLAP * query_norm
+            scored = [
+                (2 * o / (norms[e] + query_norm), e) for e, o in overlap.items() if o >= floor
+            ]
+        else:  # long posting lists (100k-example libraries): let numpy add them up
+            candidates, slot = np.unique(
+                np.concatenate([self._postings[f] for f in ids]), return_inverse=True
+            )
+            weights = np.concatenate([self._posting_weights[f] for f in ids])
+            f1 = 2 * np.bincount(slot, weights=weights) / (self._norms[candidates] + query_norm)
+            if len(candidates) > self.candidates:
+                best = np.argpartition(f1, -self.candidates)[-self.candidates :]
+                candidates, f1 = candidates[best], f1[best]
+            scored = list(zip(f1.tolist(), candidates.tolist(), strict=True))
+        if len(scored) > self.candidates:
+            scored = heapq.nlargest(self.candidates, scored)
+        if not scored:
+            return []
         codes = self._codes
-        ratios = process.cdist([clause.code], [codes[e] for e in candidates.tolist()], scorer=fuzz.ratio)[0]
-        return candidates, 0.5 * f1 + 0.005 * ratios
+        ratios = process.cdist([clause.code], [codes[e] for _, e in scored], scorer=fuzz.ratio)[0]
+        return [
+            (0.5 * f1 + 0.005 * ratio, e)
+            for (f1, e), ratio in zip(scored, ratios.tolist(), strict=True)
+        ]
 
     def _keyword_hits(self, clause: _Clause) -> dict[int, list[str]]:
         """Keywords in the clause, longest first; a sound-alike counts only where it is a typo.
@@ -279,23 +325,28 @@ class Matcher:
         is a word of its own, so it does not.
         """
         hits: dict[int, list[str]] = {}
-        code, text, i = clause.code, clause.text, 0
-        aligned = len(code) == len(text.replace(" ", ""))
+        code, text = clause.code, clause.text
         plain = text.replace(" ", "")
+        aligned = len(code) == len(plain)
+        starts = self._keyword_starts
+        i = 0
         while i < len(code):
             step = 1
-            for kw_code, k, keyword in self._keywords.get(code[i], ()):
+            for kw_code in starts.get(code[i], ()):
                 if not code.startswith(kw_code, i):
                     continue
-                if keyword not in text:
-                    if len(kw_code) == 1 or not aligned:
-                        continue
-                    span = plain[i : i + len(kw_code)]
-                    if span != keyword and self.segmenter.is_word(span):
-                        continue
-                hits.setdefault(k, []).append(keyword)
-                step = len(kw_code)
-                break
+                span = plain[i : i + len(kw_code)] if aligned else None
+                typo = None  # looked up once, only when some keyword is not spelled exactly
+                for k, keyword in self._keywords[kw_code]:
+                    if not (span == keyword if aligned else keyword in text):
+                        if typo is None:
+                            typo = aligned and len(kw_code) > 1 and not self.segmenter.is_word(span)
+                        if not typo:
+                            continue
+                    hits.setdefault(k, []).append(keyword)
+                    step = len(kw_code)
+                if step > 1:
+                    break
             i += step
         return hits
 
@@ -316,8 +367,10 @@ def _features(clause: _Clause) -> set[str]:
     return features
 
 
+#: Evidence a keyword gives by its length: one character (码, 退) says little on its own,
+#: longer cue words (七天无理由) are specific.
+KEYWORD_EVIDENCE = (0.0, 0.3, 0.75, 0.85, 0.9)
+
+
 def _keyword_weight(keyword: str) -> float:
-    """Evidence a keyword gives: longer cue words are more specific."""
-    return min(0.9, 0.45 + 0.15 * len(keyword))
-
-
+    return KEYWORD_EVIDENCE[min(len(keyword), len(KEYWORD_EVIDENCE) - 1)]

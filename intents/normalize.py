@@ -14,7 +14,9 @@ _CLAUSE_PUNCT = ",.?!;:~、。，？！；：…"
 # emoji, pictographs, private-use and other symbol/format characters carry no request
 _DROP_CATEGORIES = {"So", "Sk", "Cs", "Co", "Cn", "Cf", "Cc", "Mn", "Me", "Zl", "Zp"}
 _SPACE_RE = re.compile(r"\s+")
-_PUNCT_RUN_RE = re.compile(r"\s*[" + re.escape(_CLAUSE_PUNCT) + r"]+[\s" + re.escape(_CLAUSE_PUNCT) + r"]*")
+_PUNCT_RUN_RE = re.compile(
+    r"\s*[" + re.escape(_CLAUSE_PUNCT) + r"]+[\s" + re.escape(_CLAUSE_PUNCT) + r"]*"
+)
 _OTHER_PUNCT_RE = re.compile(r"[\"'`()\[\]{}<>《》【】「」『』“”‘’（）\-_=+*&^%$#@|/\\]+")
 # fillers that carry no meaning: laughter, a lone 亲 addressing the agent, sentence-final particles
 _FILLER_RE = re.compile(

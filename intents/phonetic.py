@@ -57,9 +57,10 @@ def _codes() -> dict[str, str]:
 
 
 @cache
-def _char_code(ch: str) -> str:
-    reading = _readings().get(ord(ch))
-    return _codes()[reading] if reading else ch
+def _table() -> dict[int, str]:
+    """str.translate table: every character with a reading → its syllable's code."""
+    codes = _codes()
+    return {cp: codes[reading] for cp, reading in _readings().items()}
 
 
 def _split_pinyin(run: str) -> list[str] | None:
@@ -108,7 +109,7 @@ def phonetic(text: str) -> str:
     >>> phonetic("包油") == phonetic("包邮") == phonetic("baoyou")
     True
     """
-    return "".join(_char_code(ch) if ch > "\u2e7f" else ch for ch in _LATIN_RUN.sub(_latin, text))
+    return _LATIN_RUN.sub(_latin, text).translate(_table())
 
 
 def syllables(code: str) -> str:

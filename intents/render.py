@@ -28,7 +28,9 @@ def placeholders(template: str) -> list[str]:
         if name is None:
             continue
         if not _NAME.match(name) or spec or conversion:
-            raise TemplateError(f"占位符 {{{name}}} 不合法: 只能是 {{名字}}, 由字母、数字、下划线组成")
+            raise TemplateError(
+                f"占位符 {{{name}}} 不合法: 只能是 {{名字}}, 由字母、数字、下划线组成"
+            )
         names.append(name)
     return names
 

@@ -73,7 +73,9 @@ def test_good_file_loads(tmp_path):
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path):
-    path = write(tmp_path, GOOD.replace("examples: [包邮吗, 能便宜点吗]", "examples: [包邮吗, 能便宜"))
+    path = write(
+        tmp_path, GOOD.replace("examples: [包邮吗, 能便宜点吗]", "examples: [包邮吗, 能便宜")
+    )
     [problem] = problems_of(path)
     assert problem.startswith(f"{path}:")
     assert "YAML" in problem
