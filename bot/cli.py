@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -53,21 +54,19 @@ def get_library(config: Config, path: Path | None) -> Library:
 
 
 def get_assistant(config: Config, library_path: Path | None) -> Assistant:
-    from intents import Matcher
+    from bot.assistants import Assistants
 
-    library = get_library(config, library_path)
-    threshold = {"threshold": config.matcher.threshold} if config.matcher.threshold else {}
-    try:
-        return Assistant(
-            library,
-            values=config.library.values,
-            matcher=Matcher(library, **threshold),
-            tone=config.replies.tone,
-            count=config.replies.count,
+    if library_path is not None:
+        config = replace(
+            config,
+            library=replace(
+                config.library, default="cli", paths={**config.library.paths, "cli": library_path}
+            ),
         )
+    try:
+        return Assistants(config).get()
     except LibraryError as exc:
-        source = config.source or "config"
-        fail(f"{exc}\n(以上回复用 {source} 里 library.values 的取值渲染后不合规, 请修改取值)")
+        fail(str(exc))
 
 
 # Unicode line separators stay escaped, so a reader that splits on any line break (Python's
@@ -167,7 +166,7 @@ def start(config: ConfigOption = None) -> None:
     """What `make run` starts: the Telegram bot when a token is configured, else the console."""
     settings = get_config(config)
     if settings.telegram.token:
-        run(config=config)
+        run(config=config, webhook=None)
         return
     err.print(
         "没有配置 Telegram token, 先打开离线控制台。要接入 Telegram: 把 @BotFather 给的 token "
@@ -178,16 +177,36 @@ def start(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
-    """Start the Telegram bot (long polling)."""
+def run(
+    config: ConfigOption = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(help="用 webhook 代替长轮询: 对外的 HTTPS 地址, 如 https://example.com/tg"),
+    ] = None,
+) -> None:
+    """Start the Telegram bot: long polling, or a webhook server with --webhook URL."""
+    import asyncio
+
+    from bot.logs import setup_logging
+    from bot.telegram.app import StartupError, run_polling, run_webhook
+
     settings = get_config(config)
-    if not settings.telegram.token:
+    token = settings.telegram.token
+    if not token:
         fail(
             "没有 Telegram token: 在 config.yaml 写 telegram.token, 或设置环境变量 "
-            "CSBOT_TELEGRAM_TOKEN",
+            "CSBOT_TELEGRAM_TOKEN (token 向 @BotFather 申请)",
             2,
         )
-    fail("Telegram 机器人还没有实现 (见 issue 3); 先用 csbot chat", 2)
+    setup_logging([token.get(), settings.telegram.webhook_secret.get()])
+    try:
+        asyncio.run(run_webhook(settings, webhook) if webhook else run_polling(settings))
+    except StartupError as exc:
+        fail(str(exc))
+    except LibraryError as exc:
+        fail(f"话术库有问题, 机器人没有启动:\n{exc}")
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()

@@ -51,6 +51,10 @@ class Secret:
 class TelegramSettings:
     token: Secret = field(default_factory=lambda: Secret(""))
     api_base: str = ""
+    throttle_messages: int = 20  # per user per throttle_seconds; 0 = no limit
+    throttle_seconds: float = 60
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    webhook_listen: str = "0.0.0.0:8080"
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,10 @@ def load_config(
         telegram=TelegramSettings(
             token=Secret(token.strip()),
             api_base=reader.text(telegram, "telegram.api_base", "").rstrip("/"),
+            throttle_messages=int(reader.count(telegram, "telegram.throttle_messages", 20)),
+            throttle_seconds=reader.number(telegram, "telegram.throttle_seconds", 60),
+            webhook_secret=Secret(reader.text(telegram, "telegram.webhook_secret", "")),
+            webhook_listen=reader.text(telegram, "telegram.webhook_listen", "0.0.0.0:8080"),
         ),
         storage=StorageSettings(
             database=_resolve(base, Path(reader.text(storage, "storage.database", "data/csbot.db")))
@@ -241,6 +249,12 @@ class _Sections:
         value = section.get(key.split(".")[-1], default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             self.fail(key, "应该是大于 0 的数字")
+        return value
+
+    def count(self, section: dict[str, Any], key: str, default: int) -> int:
+        value = section.get(key.split(".")[-1], default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(key, "应该是 0 或正整数")
         return value
 
     def flag(self, section: dict[str, Any], key: str, default: bool) -> bool:

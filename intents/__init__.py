@@ -13,7 +13,7 @@ from intents.library import (
 from intents.matcher import Match, Matcher, split_clauses
 from intents.normalize import normalize
 from intents.phonetic import phonetic
-from intents.render import TemplateError, placeholders, render
+from intents.render import TemplateError, placeholders, render, split_long
 from intents.segment import Segmenter
 
 __all__ = [
@@ -35,4 +35,5 @@ __all__ = [
     "placeholders",
     "render",
     "split_clauses",
+    "split_long",
 ]

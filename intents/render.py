@@ -49,3 +49,25 @@ def render(template: str, values: Mapping[str, object]) -> str:
                 raise TemplateError(f"占位符 {{{name}}} 没有取值")
             out.append(str(values[name]))
     return "".join(out)
+
+
+#: A reply longer than this is better sent in parts (如回答太长,宜分次回答).
+LONG_REPLY = 60
+_SENTENCE_END = re.compile(r"(?<=[。！？!?~～])")
+
+
+def split_long(text: str, *, limit: int = LONG_REPLY) -> list[str]:
+    """Split a long reply at sentence ends into parts of at most about ``limit`` characters.
+
+    >>> split_long("亲,在的。这款满99包邮哦~今天拍今天发!", limit=12)
+    ['亲,在的。', '这款满99包邮哦~', '今天拍今天发!']
+    """
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    for sentence in filter(None, _SENTENCE_END.split(text)):
+        if parts and len(parts[-1]) + len(sentence) <= limit:
+            parts[-1] += sentence
+        else:
+            parts.append(sentence)
+    return parts

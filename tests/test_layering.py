@@ -48,6 +48,7 @@ def test_public_surface_is_what_all_says():
             "placeholders",
             "render",
             "split_clauses",
+            "split_long",
         ]
     )
     for name in intents.__all__:

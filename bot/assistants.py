@@ -1,0 +1,50 @@
+"""The phrase libraries the bot serves: built on first use, reloaded all-or-nothing."""
+
+from __future__ import annotations
+
+from bot.config import Config
+from intents import Assistant, LibraryError, Matcher, load_library
+
+
+class Assistants:
+    """One Assistant per configured library name (shop, clinic, it, …)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._built: dict[str, Assistant] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.config.library.paths)
+
+    @property
+    def default(self) -> str:
+        return self.config.library.default
+
+    def get(self, name: str | None = None) -> Assistant:
+        name = name if name in self.config.library.paths else self.default
+        if name not in self._built:
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def reload(self) -> list[str]:
+        """Rebuild every library in use from its files; on any error keep all the old ones."""
+        names = list(dict.fromkeys([self.default, *self._built]))
+        fresh = {name: self._build(name) for name in names}  # raises LibraryError, nothing swapped
+        self._built = fresh
+        return names
+
+    def _build(self, name: str) -> Assistant:
+        library = load_library(self.config.library_path(name))
+        threshold = self.config.matcher.threshold
+        matcher = Matcher(library, **({"threshold": threshold} if threshold else {}))
+        return Assistant(
+            library,
+            values=self.config.library.values,
+            matcher=matcher,
+            tone=self.config.replies.tone,
+            count=self.config.replies.count,
+        )
+
+
+__all__ = ["Assistants", "LibraryError"]

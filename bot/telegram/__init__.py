@@ -1,0 +1,1 @@
+"""Everything aiogram: the dispatcher factory, one Router per feature, middlewares, keyboards."""

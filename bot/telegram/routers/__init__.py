@@ -1,0 +1,17 @@
+"""One Router per feature; get_routers() gives them in the order the dispatcher tries them."""
+
+from aiogram import Router
+
+from bot.telegram.routers import admin, browse, common, media, settings, suggest
+
+
+def get_routers() -> list[Router]:
+    return [
+        common.get_router(),
+        settings.get_router(),
+        browse.get_router(),
+        admin.get_router(),
+        media.get_router(),
+        # last: every text that no command took is a customer message to answer
+        suggest.get_router(),
+    ]

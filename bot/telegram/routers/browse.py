@@ -1,0 +1,65 @@
+"""/intents: browse the chat's library by intent, every reply copyable."""
+
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.assistants import Assistants
+from bot.storage import Storage
+from bot.telegram import keyboards, texts
+from bot.telegram.formatting import intent_label, split_message
+from bot.telegram.routers.prefs import chat_prefs
+
+
+def page_text(assistants: Assistants, library: str, page: int) -> tuple[str, list[str]]:
+    ids = list(assistants.get(library).library.intent_ids)
+    pages = max(1, -(-len(ids) // keyboards.INTENTS_PER_PAGE))
+    return texts.INTENTS_HEADER.format(library=library, page=page + 1, pages=pages), ids
+
+
+async def intents(message: Message, db: Storage, assistants: Assistants) -> None:
+    library, _ = await chat_prefs(db, assistants, message.chat.id)
+    text, ids = page_text(assistants, library, 0)
+    await message.answer(text, reply_markup=keyboards.intents_keyboard(library, ids, 0))
+
+
+async def browse(
+    query: CallbackQuery, callback_data: keyboards.Browse, assistants: Assistants
+) -> None:
+    await query.answer()
+    if query.message is None or not hasattr(query.message, "edit_text"):
+        return
+    library, page = callback_data.library, callback_data.page
+    if not callback_data.intent:
+        text, ids = page_text(assistants, library, page)
+        await query.message.edit_text(
+            text, reply_markup=keyboards.intents_keyboard(library, ids, page)
+        )
+        return
+    assistant = assistants.get(library)
+    intent = assistant.library.intent(callback_data.intent)
+    replies = "\n".join(
+        f"{reply_tone}: <code>{escape(text)}</code>"
+        for reply_tone, text in (
+            (r.tone, assistant.render(r)) for r in assistant.library.intent(intent.id).replies
+        )
+    )
+    body = texts.INTENT_REPLIES.format(
+        name=escape(intent_label(intent.id)),
+        intent=intent.id,
+        examples=escape(" / ".join(intent.examples[:3])),
+        replies=replies,
+    )
+    chunks = split_message(body)
+    await query.message.edit_text(chunks[0], reply_markup=keyboards.back_keyboard(library, page))
+    for chunk in chunks[1:]:
+        await query.message.answer(chunk)
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(intents, Command("intents"))
+    router.callback_query.register(browse, keyboards.Browse.filter())
+    return router
