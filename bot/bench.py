@@ -159,3 +159,86 @@ def bench(
                 Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm))
             )
     return rows, cold_start(library_path)
+
+
+@dataclass(frozen=True)
+class BotRow:
+    chats: int
+    updates: int
+    p50_ms: float
+    p99_ms: float
+    per_second: float  # at staff pace
+    saturated_per_second: float  # every chat sending again the moment its reply arrives
+
+
+async def _bot_round_trips(
+    chats: Sequence[int], per_chat: int, pace: float, workdir: Path
+) -> list[BotRow]:
+    import asyncio
+
+    from bot.telegram.fake_api import FakeBotAPI
+
+    token = "123456:bench-token"
+    api = FakeBotAPI(token)
+    await api.start()
+    config = workdir / "config.yaml"
+    config.write_text(
+        f"telegram:\n  api_base: {api.base}\n  throttle_messages: 0\n"
+        f"storage:\n  database: {workdir / 'bench.db'}\naccess:\n  open: true\n",
+        encoding="utf-8",
+    )
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        env={**os.environ, "CSBOT_TELEGRAM_TOKEN": token},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    texts = messages(load_library(Path(__file__).resolve().parent.parent / "phrases"), 4000)
+    rng = random.Random(3)
+    chat_ids = iter(range(10_000, 10_000_000))
+    sent = 0
+
+    async def one_chat(chat: int, latencies: list[float], think: float) -> None:
+        nonlocal sent
+        for n in range(per_chat):
+            if think:
+                await asyncio.sleep(rng.uniform(0, 2 * think))  # a person reads, then pastes
+            start = time.perf_counter()
+            await api.message(chat, texts[sent % len(texts)])
+            sent += 1
+            replies = await api.wait_for("sendMessage", chat_id=chat, count=n + 1)
+            latencies.append((replies[n].at - start) * 1000)
+
+    async def run(count: int, think: float) -> tuple[list[float], float]:
+        latencies: list[float] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(one_chat(next(chat_ids), latencies, think) for _ in range(count)))
+        return latencies, len(latencies) / (time.perf_counter() - start)
+
+    rows = []
+    try:
+        await api.wait_for("getMe", timeout=60)
+        await run(2, 0)  # warm up
+        for count in chats:
+            latencies, rate = await run(count, pace)
+            _, saturated = await run(count, 0)
+            p50, p99 = np.percentile(latencies, [50, 99])
+            rows.append(BotRow(count, len(latencies), p50, p99, rate, saturated))
+    finally:
+        if bot.returncode is None:
+            bot.terminate()
+        await bot.wait()
+        await api.stop()
+    return rows
+
+
+def bench_bot(chats: Sequence[int], *, per_chat: int, pace: float = 1.0) -> list[BotRow]:
+    """The bot's round trip through a loopback fake Bot API: update pushed → reply received.
+
+    Each chat is a staff member pasting a message about every ``pace`` seconds; the same chats
+    then send flat out, which gives the most updates per second the bot can take.
+    """
+    import asyncio
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        return asyncio.run(_bot_round_trips(chats, per_chat, pace, Path(workdir)))

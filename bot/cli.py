@@ -320,11 +320,31 @@ def bench(
     count: Annotated[int, typer.Option(help="每个话术库测多少条消息")] = 5000,
     sizes: Annotated[str, typer.Option(help="合成话术库的例句数, 逗号分隔")] = "10000,100000",
     baseline: Annotated[bool, typer.Option(help="同时测 TF-IDF 基线 (10 万例句时训练较慢)")] = True,
+    bot: Annotated[
+        bool, typer.Option("--bot", help="改测机器人: 经本机假 Bot API 的往返延迟, 1/10/50 个聊天")
+    ] = False,
 ) -> None:
     """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
     from bot.bench import bench as run_bench
-    from bot.bench import machine
+    from bot.bench import bench_bot, machine
 
+    if bot:
+        out.print(f"机器: {machine()}; 机器人和假 Bot API 各一个进程, 走 127.0.0.1")
+        out.print("每个聊天约每秒贴一条顾客消息 (客服的节奏); 满载 = 收到回复立刻再发")
+        table = Table(
+            "并发聊天", "更新数", "p50 ms", "p99 ms", "更新/秒", "满载 更新/秒", show_edge=False
+        )
+        for r in bench_bot([1, 10, 50], per_chat=max(4, count // 250)):
+            table.add_row(
+                str(r.chats),
+                str(r.updates),
+                f"{r.p50_ms:.1f}",
+                f"{r.p99_ms:.1f}",
+                f"{r.per_second:,.0f}",
+                f"{r.saturated_per_second:,.0f}",
+            )
+        out.print(table)
+        return
     path = library or get_config(config).library_path()
     wanted = [int(s) for s in sizes.split(",") if s.strip()]
     out.print(f"机器: {machine()}; 单进程单线程 (一个核)")

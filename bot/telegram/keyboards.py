@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram import texts
 from intents.library import TONES
@@ -35,52 +34,59 @@ def other_tone(tone: str) -> str:
     return TONES[1] if tone == TONES[0] else TONES[0]
 
 
-def suggestion_keyboard(exchange: int, tone: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BUTTON_NEXT, callback_data=Suggest(action="next", exchange=exchange))
-    kb.button(
-        text=texts.BUTTON_TONE.format(tone=other_tone(tone)),
-        callback_data=Suggest(action="tone", exchange=exchange),
+Row = list[tuple[str, CallbackData]]
+
+
+def markup(*rows: Row) -> InlineKeyboardMarkup:
+    """Rows of (label, callback data) as a keyboard, built directly: this is on the hot path of
+    every suggestion, and aiogram's builder deep-copies each button."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data.pack()) for text, data in row]
+            for row in rows
+            if row
+        ]
     )
-    kb.button(text=texts.BUTTON_UP, callback_data=Suggest(action="up", exchange=exchange))
-    kb.button(text=texts.BUTTON_DOWN, callback_data=Suggest(action="down", exchange=exchange))
-    kb.button(text=texts.BUTTON_WHY, callback_data=Suggest(action="why", exchange=exchange))
-    kb.adjust(2, 3)
-    return kb.as_markup()
+
+
+def suggestion_keyboard(exchange: int, tone: str) -> InlineKeyboardMarkup:
+    def button(label: str, action: str) -> tuple[str, CallbackData]:
+        return label, Suggest(action=action, exchange=exchange)
+
+    return markup(
+        [
+            button(texts.BUTTON_NEXT, "next"),
+            button(texts.BUTTON_TONE.format(tone=other_tone(tone)), "tone"),
+        ],
+        [
+            button(texts.BUTTON_UP, "up"),
+            button(texts.BUTTON_DOWN, "down"),
+            button(texts.BUTTON_WHY, "why"),
+        ],
+    )
 
 
 def intents_keyboard(library: str, intent_ids: list[str], page: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
     start = page * INTENTS_PER_PAGE
-    for intent in intent_ids[start : start + INTENTS_PER_PAGE]:
-        name = texts.INTENT_NAMES.get(intent, intent)
-        kb.button(text=name, callback_data=Browse(library=library, page=page, intent=intent))
-    kb.adjust(2)
-    pager = InlineKeyboardBuilder()
+    shown = [
+        (texts.INTENT_NAMES.get(i, i), Browse(library=library, page=page, intent=i))
+        for i in intent_ids[start : start + INTENTS_PER_PAGE]
+    ]
+    pager: Row = []
     if page > 0:
-        pager.button(text=texts.PREV, callback_data=Browse(library=library, page=page - 1))
+        pager.append((texts.PREV, Browse(library=library, page=page - 1)))
     if start + INTENTS_PER_PAGE < len(intent_ids):
-        pager.button(text=texts.NEXT, callback_data=Browse(library=library, page=page + 1))
-    kb.attach(pager)
-    return kb.as_markup()
+        pager.append((texts.NEXT, Browse(library=library, page=page + 1)))
+    return markup(*(shown[i : i + 2] for i in range(0, len(shown), 2)), pager)
 
 
 def back_keyboard(library: str, page: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BACK, callback_data=Browse(library=library, page=page))
-    return kb.as_markup()
+    return markup([(texts.BACK, Browse(library=library, page=page))])
 
 
 def library_keyboard(names: list[str], labels: dict[str, str]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for name in names:
-        kb.button(text=labels.get(name, name), callback_data=PickLibrary(name=name))
-    kb.adjust(1)
-    return kb.as_markup()
+    return markup(*([(labels.get(n, n), PickLibrary(name=n))] for n in names))
 
 
 def tone_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for tone in TONES:
-        kb.button(text=texts.TONE_NAMES.get(tone, tone), callback_data=PickTone(tone=tone))
-    return kb.as_markup()
+    return markup([(texts.TONE_NAMES.get(t, t), PickTone(tone=t)) for t in TONES])

@@ -132,7 +132,21 @@ def test_eval_prints_ours_beside_the_baseline(tmp_path):
         "包邮吗,几天到\tprice,shipping\tmulti\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["eval", str(tsv)])
+    library = tmp_path / "mini.yaml"
+    library.write_text(
+        "version: 1\nlibrary: mini\nintents:\n"
+        + "".join(
+            f"  - intent: {name}\n    examples: [{examples}]\n    replies: [{{text: 好的}}]\n"
+            for name, examples in [
+                ("price", "包邮吗, 能便宜点吗, 有优惠吗"),
+                ("greeting", "在吗, 你好, 有人吗"),
+                ("shipping", "几天到, 什么时候发货, 发什么快递"),
+            ]
+        )
+        + "out_of_scope: [今天天气怎么样, 讲个笑话]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["eval", str(tsv), "--library", str(library)])
     assert result.exit_code == 0, result.output
     assert "TF-IDF+LR" in result.output
     assert "in-scope top-1" in result.output and "100.0% (2/2)" in result.output

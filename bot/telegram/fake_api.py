@@ -1,0 +1,185 @@
+"""A Telegram Bot API stand-in on 127.0.0.1, for the end-to-end test and the bot benchmark.
+
+It serves queued updates to getUpdates (long polling), answers sendMessage, editMessageText and
+the rest as Telegram would, records every call, and can be told to fail the next calls of a
+method with 429 (retry_after) or 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+
+class FakeBotAPI:
+    def __init__(self, token: str, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.token, self.host, self.port = token, host, port
+        self.calls: list[Call] = []
+        self._by_chat: dict[tuple[str, int | None], list[Call]] = {}
+        self.failures: dict[str, list[int]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Event()
+        self._waiters: dict[tuple[str, int | None], list[tuple[int, asyncio.Future[None]]]] = {}
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    # --- what a user does ---------------------------------------------------------------------
+
+    async def message(self, chat_id: int, text: str, *, user_id: int | None = None) -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "顾客小王"}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": user,
+            "text": text,
+        }
+        return await self._push({"message": message})
+
+    async def press(self, chat_id: int, data: str, message_id: int) -> int:
+        query = {
+            "id": str(next(self._message_ids)),
+            "from": {"id": chat_id, "is_bot": False, "first_name": "顾客小王"},
+            "chat_instance": str(chat_id),
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "text": "…",
+            },
+        }
+        return await self._push({"callback_query": query})
+
+    async def _push(self, body: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **body})
+        self._new_update.set()
+        return update_id
+
+    # --- what the bot did ---------------------------------------------------------------------
+
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
+        return list(self._by_chat.get((method, chat_id), ()))
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        chat = call.params.get("chat_id")
+        keys = [(call.method, None)] + ([(call.method, int(chat))] if chat is not None else [])
+        for key in keys:  # wake only those waiting for this method and chat
+            calls = self._by_chat.setdefault(key, [])
+            calls.append(call)
+            waiting = self._waiters.get(key, [])
+            for count, future in [w for w in waiting if w[0] <= len(calls)]:
+                waiting.remove((count, future))
+                if not future.done():
+                    future.set_result(None)
+
+    async def wait_for(
+        self, method: str, *, chat_id: int | None = None, count: int = 1, timeout: float = 30
+    ) -> list[Call]:
+        key = (method, chat_id)
+        if len(self._by_chat.get(key, ())) < count:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(key, []).append((count, future))
+            try:
+                await asyncio.wait_for(future, timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no {count}× {method} for chat {chat_id} in {timeout}s"
+                ) from None
+        return self.sent(method, chat_id)
+
+    # --- the HTTP side ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        pending = self.failures.get(method)
+        if pending and method != "getUpdates":
+            status = pending.pop(0)
+            self._record(Call(f"{method}!{status}", params))
+            if status == 429:
+                return self._error(429, "Too Many Requests: retry after 1", retry_after=1)
+            return self._error(status, "Internal Server Error")
+        if method == "getUpdates":
+            return self._ok(await self._get_updates(params))
+        self._record(Call(method, params))
+        return self._ok(self._result(method, params))
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._new_update.clear()
+            timeout = min(float(params.get("timeout") or 0), 1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        return list(self._updates)
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": 42, "is_bot": True, "first_name": "csbot", "username": "csbot_fake_bot"}
+        if method in {"sendMessage", "editMessageText", "sendPhoto", "sendDocument"}:
+            chat_id = int(params.get("chat_id", 0))
+            message_id = int(params.get("message_id") or next(self._message_ids))
+            return {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "text": params.get("text", ""),
+            }
+        return True
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(status: int, description: str, **parameters: Any) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.Response(status=status, text=json.dumps(body), content_type="application/json")

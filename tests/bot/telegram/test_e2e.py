@@ -1,0 +1,115 @@
+"""The real `csbot run` against a fake Telegram Bot API on 127.0.0.1, as Telegram would drive it."""
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import sys
+
+import pytest
+
+from bot.telegram.fake_api import FakeBotAPI
+from tests.conftest import ROOT
+
+TOKEN = "123456:E2E-fake-token-never-printed"
+CHAT = 777
+
+
+@pytest.fixture
+async def api():
+    server = FakeBotAPI(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def start_bot(api: FakeBotAPI, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"telegram:\n  api_base: {api.base}\n"
+        f"storage:\n  database: {tmp_path / 'bot.db'}\n"
+        "access:\n  open: true\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "CSBOT_TELEGRAM_TOKEN": TOKEN}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_bot(process) -> str:
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+    _, err = await process.communicate()
+    return err.decode()
+
+
+async def test_csbot_run_serves_a_staff_member_end_to_end(api, tmp_path):
+    api.failures["setMyCommands"] = [500] * 5  # cosmetic: must not stop the bot
+    bot = await start_bot(api, tmp_path)
+    try:
+        await api.wait_for("getMe", timeout=60)
+        await api.message(CHAT, "包邮吗?几天能到")
+        [reply] = await api.wait_for("sendMessage", chat_id=CHAT)
+        assert "价格" in reply.params["text"] and "<code>" in reply.params["text"]
+        markup = json.loads(reply.params["reply_markup"])
+        buttons = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+        assert "s:next:1" in buttons
+
+        # 换一个 edits the suggestion in place and answers the button press
+        await api.press(CHAT, "s:next:1", message_id=1001)
+        [edit] = await api.wait_for("editMessageText", chat_id=CHAT)
+        assert edit.params["text"] != reply.params["text"]
+        await api.wait_for("answerCallbackQuery")
+
+        # Telegram says 429, then 500: the reply still arrives, once
+        api.failures["sendMessage"] = [429, 500]
+        await api.message(CHAT, "可以开发票吗")
+        replies = await api.wait_for("sendMessage", chat_id=CHAT, count=2)
+        assert "发票" in replies[1].params["text"]
+        assert [c.method for c in api.calls if c.method.startswith("sendMessage!")] == [
+            "sendMessage!429",
+            "sendMessage!500",
+        ]
+    finally:
+        log = await stop_bot(bot)
+    assert TOKEN not in log
+    assert "command menu" in log
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        rows = db.execute("SELECT text, replied_at FROM exchanges ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["包邮吗?几天能到", "可以开发票吗"]
+    assert all(r[1] is not None for r in rows)
+
+
+async def test_csbot_run_without_a_reachable_api_exits_with_one_line(tmp_path):
+    api = FakeBotAPI(TOKEN)  # never started: nothing listens on its port
+    api.port = 9  # discard port on loopback
+    bot = await start_bot(api, tmp_path)
+    await asyncio.wait_for(bot.wait(), 90)
+    err = await stop_bot(bot)
+    assert bot.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("连不上 Telegram Bot API")
+    assert TOKEN not in err
+
+
+async def test_csbot_run_with_a_rejected_token_exits_with_one_line(api, tmp_path):
+    api.token = "another-token"  # the fake API answers 401 to ours
+    bot = await start_bot(api, tmp_path)
+    await asyncio.wait_for(bot.wait(), 60)
+    err = await stop_bot(bot)
+    assert bot.returncode == 1
+    assert "拒绝了这个 token" in err and TOKEN not in err
