@@ -242,3 +242,60 @@ def bench_bot(chats: Sequence[int], *, per_chat: int, pace: float = 1.0) -> list
 
     with tempfile.TemporaryDirectory() as workdir:
         return asyncio.run(_bot_round_trips(chats, per_chat, pace, Path(workdir)))
+
+
+def bench_report(total: int, *, seed: int = 5) -> tuple[int, float, float]:
+    """Fill a fresh database with ``total`` messages (4 agents, ~6 per conversation, a year of
+    traffic) and time one full report over it. Returns (messages, load seconds, report seconds).
+    """
+    import asyncio
+    import tempfile
+
+    from bot.config import ServiceTargets
+    from bot.service_time.report import build_report
+    from bot.storage import Storage, TimelineMessage
+
+    rng = np.random.default_rng(seed)
+    agents = ["小美", "阿杰", "lily", "小王"]
+
+    def batches(size: int = 50_000):
+        batch: list[TimelineMessage] = []
+        made, conversation = 0, 0
+        clock = 1_733_000_000.0
+        while made < total:
+            conversation += 1
+            clock += float(rng.exponential(30))
+            agent = agents[conversation % len(agents)]
+            for turn in range(int(rng.integers(1, 4))):
+                for role, gap in (("customer", 0.0), ("agent", float(rng.exponential(14)))):
+                    clock += gap
+                    batch.append(
+                        TimelineMessage(
+                            f"c{conversation}",
+                            f"c{conversation}:{turn}:{role}",
+                            clock,
+                            role,
+                            agent=agent if role == "agent" else None,
+                        )
+                    )
+                    made += 1
+                clock += float(rng.exponential(40))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def run(path: Path) -> tuple[int, float, float]:
+        async with Storage(path) as storage:
+            start = time.perf_counter()
+            for batch in batches():
+                await storage.add_timeline("bench", batch)
+            loaded = time.perf_counter() - start
+            count = await storage.count_messages()
+            start = time.perf_counter()
+            await build_report(storage, ServiceTargets())
+            return count, loaded, time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as workdir:
+        return asyncio.run(run(Path(workdir) / "report.db"))

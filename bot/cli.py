@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import SHIPPED_PHRASES, Config, ConfigError, load_config
-from intents import Assistant, Library, LibraryError, Suggestion, load_library, normalize
+from bot.service_time.import_cli import import_app
+from bot.service_time.report_cli import report_command
+from intents import Assistant, LibraryError, Suggestion, load_library, normalize
 from intents.library import TONES
 
 app = typer.Typer(
@@ -44,13 +46,6 @@ def get_config(path: Path | None) -> Config:
         return load_config(path)
     except ConfigError as exc:
         fail(str(exc), 2)
-
-
-def get_library(config: Config, path: Path | None) -> Library:
-    try:
-        return load_library(path or config.library_path())
-    except LibraryError as exc:
-        fail(str(exc))
 
 
 def get_assistant(config: Config, library_path: Path | None) -> Assistant:
@@ -212,41 +207,77 @@ def run(
 @app.command()
 def validate(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="话术库文件或文件夹 (默认 phrases/ 全部)")
+        list[Path] | None,
+        typer.Argument(help="话术库或练习场景的文件、文件夹 (默认 phrases/ 全部, 含 practice/)"),
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Check libraries against the schema and the reply lint; print path:line: message."""
+    """Check libraries and practice scenarios against their schemas; print path:line: message."""
+    from bot.practice.scenarios import load_scenarios
+
     targets = paths or [SHIPPED_PHRASES]
     problems: list[str] = []
     table = Table("话术库", "路径", "意图", "例句", "回复", show_edge=False)
-    for target in targets:
-        for library_path in _library_paths(target):
-            try:
-                lib = load_library(library_path)
-            except LibraryError as exc:
-                problems += [str(p) for p in exc.problems]
-                continue
-            examples = sum(len(i.examples) for i in lib.intents)
-            replies = sum(len(i.replies) for i in lib.intents)
-            table.add_row(
-                lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies)
-            )
+    practice = Table("练习场景", "难度", "话术库", "轮数", "文件", show_edge=False)
+    splits = [_library_paths(target) for target in targets]
+    for library_path in (path for libraries, _ in splits for path in libraries):
+        try:
+            lib = load_library(library_path)
+        except LibraryError as exc:
+            problems += [str(p) for p in exc.problems]
+            continue
+        examples = sum(len(i.examples) for i in lib.intents)
+        replies = sum(len(i.replies) for i in lib.intents)
+        table.add_row(lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies))
+    scenario_paths = [path for _, scenarios in splits for path in scenarios]
+    # A scenario names its library; the config may point that name at another folder.
+    named = get_config(config).library.paths if scenario_paths else {}
+    for scenario_path in scenario_paths:
+        try:
+            scenarios = load_scenarios(scenario_path, libraries=named)
+        except LibraryError as exc:
+            problems += [str(p) for p in exc.problems]
+            continue
+        for s in scenarios:
+            where = s.path.name if s.path else ""
+            practice.add_row(s.id, f"{s.level} {s.level_name}", s.library, str(len(s.turns)), where)
     if problems:
         for problem in problems:
             err.print(problem, markup=False)
         raise typer.Exit(1)
-    out.print(table)
+    for done in (table, practice):
+        if done.row_count:
+            out.print(done)
     out.print("全部通过。")
 
 
-def _library_paths(target: Path) -> list[Path]:
-    """A file is one library; a folder is one (its own *.yaml) plus one per sub-folder."""
+def _library_paths(target: Path) -> tuple[list[Path], list[Path]]:
+    """Split a target into libraries and practice-scenario sources.
+
+    A ``practice/`` folder, a file in one, or a file with a top-level ``scenario:`` key holds
+    scenarios. Any other file is one library; a folder is one library (its own *.yaml) plus what
+    its sub-folders hold.
+    """
     if not target.is_dir():
-        return [target]
-    found = [target] if any(target.glob("*.y*ml")) else []
-    for sub in sorted(p for p in target.iterdir() if p.is_dir() and p.name != "practice"):
-        found += _library_paths(sub)
-    return found or [target]
+        try:
+            text = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""  # the library loader reports what is wrong with it
+        lines = text.splitlines()
+        if target.parent.name == "practice" or any(x.startswith("scenario:") for x in lines):
+            return [], [target]
+        return [target], []
+    if target.name == "practice":
+        return [], [target]
+    libraries = [target] if any(target.glob("*.y*ml")) else []
+    scenarios: list[Path] = []
+    for sub in sorted(p for p in target.iterdir() if p.is_dir()):
+        more_libraries, more_scenarios = _library_paths(sub)
+        libraries += more_libraries
+        scenarios += more_scenarios
+    if not libraries and not scenarios:
+        libraries = [target]  # the loader says the folder holds no library
+    return libraries, scenarios
 
 
 @app.command(name="eval")
@@ -323,11 +354,19 @@ def bench(
     bot: Annotated[
         bool, typer.Option("--bot", help="改测机器人: 经本机假 Bot API 的往返延迟, 1/10/50 个聊天")
     ] = False,
+    report: Annotated[
+        int, typer.Option("--report", help="改测报表: 先写入这么多条消息, 再计时出一次报表")
+    ] = 0,
 ) -> None:
     """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
     from bot.bench import bench as run_bench
-    from bot.bench import bench_bot, machine
+    from bot.bench import bench_bot, bench_report, machine
 
+    if report:
+        out.print(f"机器: {machine()}")
+        stored, load_s, report_s = bench_report(report)
+        out.print(f"写入 {stored:,} 条消息用时 {load_s:.1f} s; 全量报表用时 {report_s:.2f} s")
+        return
     if bot:
         out.print(f"机器: {machine()}; 机器人和假 Bot API 各一个进程, 走 127.0.0.1")
         out.print("每个聊天约每秒贴一条顾客消息 (客服的节奏); 满载 = 收到回复立刻再发")
@@ -364,6 +403,10 @@ def bench(
         )
     out.print(table)
     out.print(f"冷启动 (新进程, 从 import 到第一条回复): {cold:.2f} s")
+
+
+app.command(name="report")(report_command)
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.service_time.hours import BusinessHours, HoursError, parse_windows
 from intents.library import TONES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,13 @@ class StorageSettings:
 class ServiceTargets:
     first_response_seconds: float = 15
     next_response_seconds: float = 20
+    business_hours: tuple[str, ...] = ()  # e.g. ("08:00-12:00", "13:30-23:00"); () = all day
+    timezone: str = "Asia/Shanghai"
+    idle_gap_seconds: float = 30 * 60  # a longer silence starts a new conversation
+    nudge_before_seconds: float = 5  # live mode: nudge the agent this long before a deadline
+
+    def hours(self) -> BusinessHours:
+        return BusinessHours(parse_windows(list(self.business_hours)), self.timezone)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,13 @@ class MatcherSettings:
 
 
 @dataclass(frozen=True)
+class BusinessSettings:
+    # Telegram Business live mode: reply to customers automatically (only where the connection
+    # grants can_reply). A connection's owner can switch it per connection with /autoreply.
+    auto_reply: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -103,6 +118,7 @@ class Config:
     library: LibrarySettings = field(default_factory=LibrarySettings)
     replies: ReplySettings = field(default_factory=ReplySettings)
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
+    business: BusinessSettings = field(default_factory=BusinessSettings)
     source: Path | None = None
 
     def library_path(self, name: str | None = None) -> Path:
@@ -135,6 +151,7 @@ def load_config(
     library = reader.section("library")
     replies = reader.section("replies")
     matcher = reader.section("matcher")
+    business = reader.section("business")
     paths = dict(SHIPPED_LIBRARIES)
     for name, value in reader.mapping(library, "library.paths").items():
         paths[str(name)] = _resolve(base, Path(str(value)))
@@ -159,14 +176,7 @@ def load_config(
         storage=StorageSettings(
             database=_resolve(base, Path(reader.text(storage, "storage.database", "data/csbot.db")))
         ),
-        service_targets=ServiceTargets(
-            first_response_seconds=reader.number(
-                targets, "service_targets.first_response_seconds", 15
-            ),
-            next_response_seconds=reader.number(
-                targets, "service_targets.next_response_seconds", 20
-            ),
-        ),
+        service_targets=reader.targets(targets),
         access=AccessSettings(
             open=reader.flag(access, "access.open", False),
             admins=reader.ids(access, "access.admins"),
@@ -180,6 +190,7 @@ def load_config(
         ),
         replies=ReplySettings(tone=tone, count=int(reader.number(replies, "replies.count", 3))),
         matcher=MatcherSettings(threshold=threshold),
+        business=BusinessSettings(auto_reply=reader.flag(business, "business.auto_reply", False)),
         source=path,
     )
 
@@ -250,6 +261,29 @@ class _Sections:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             self.fail(key, "应该是大于 0 的数字")
         return value
+
+    def targets(self, section: dict[str, Any]) -> ServiceTargets:
+        hours = section.get("business_hours") or []
+        if isinstance(hours, str):
+            hours = [hours]
+        if not isinstance(hours, list):
+            self.fail("service_targets.business_hours", '应该是时间段列表, 例如 ["08:00-23:00"]')
+        targets = ServiceTargets(
+            first_response_seconds=self.number(
+                section, "service_targets.first_response_seconds", 15
+            ),
+            next_response_seconds=self.number(section, "service_targets.next_response_seconds", 20),
+            business_hours=tuple(str(h) for h in hours),
+            timezone=self.text(section, "service_targets.timezone", "Asia/Shanghai"),
+            idle_gap_seconds=self.number(section, "service_targets.idle_gap_minutes", 30) * 60,
+            nudge_before_seconds=self.number(section, "service_targets.nudge_before_seconds", 5),
+        )
+        try:
+            targets.hours()
+        except HoursError as exc:
+            key = "business_hours" if "营业时间" in str(exc) else "timezone"
+            self.fail(f"service_targets.{key}", str(exc))
+        return targets
 
     def count(self, section: dict[str, Any], key: str, default: int) -> int:
         value = section.get(key.split(".")[-1], default)

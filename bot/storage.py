@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
+import numpy as np
+
+from bot.service_time.metrics import ROLE_CODES
+
+_AGENT_SPAN = 1 << 32  # role and agent id travel as role * span + agent id
 
 # Each entry moves the schema one version up; never edit a shipped entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -39,7 +44,78 @@ MIGRATIONS: tuple[str, ...] = (
         tone TEXT
     );
     """,
+    # 2: customer↔agent timelines for response times (imports and Telegram Business)
+    """
+    CREATE TABLE agents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE       -- a name or a Telegram user id, as imported
+    );
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,           -- telegram-export | csv | business
+        external_id TEXT NOT NULL,
+        title TEXT,
+        UNIQUE (source, external_id)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,      -- re-importing the same message is a no-op
+        ts REAL NOT NULL,               -- unix seconds
+        role INTEGER NOT NULL,          -- 0 customer, 1 agent (human), 2 bot
+        agent_id INTEGER REFERENCES agents (id),
+        sender TEXT,
+        text TEXT,
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX messages_timeline ON messages (conversation_id, ts);
+    CREATE INDEX messages_ts ON messages (ts);
+    CREATE INDEX messages_agent ON messages (agent_id, ts);
+    """,
+    # 3: Telegram Business accounts connected to the bot (live mode)
+    """
+    CREATE TABLE business_connections (
+        id TEXT PRIMARY KEY,            -- Telegram's business_connection_id
+        user_id INTEGER NOT NULL,       -- the business account's owner
+        user_chat_id INTEGER NOT NULL,  -- the owner's private chat with the bot: copilot, nudges
+        can_reply INTEGER NOT NULL DEFAULT 0,
+        is_enabled INTEGER NOT NULL DEFAULT 1,
+        auto_reply INTEGER,             -- NULL: follow business.auto_reply in the config
+        updated_at REAL
+    );
+    CREATE INDEX business_connections_user ON business_connections (user_id);
+    """,
+    # 4: practice drills of new agents, and each scored answer
+    """
+    CREATE TABLE practice_sessions (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,       -- Telegram user id; 0 for the console
+        user_name TEXT NOT NULL,
+        scenario TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        total REAL                      -- mean score of the answers, 0-100
+    );
+    CREATE INDEX practice_sessions_user ON practice_sessions (user_id, started_at);
+    CREATE TABLE practice_answers (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES practice_sessions (id),
+        turn INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        total REAL NOT NULL,
+        speed REAL NOT NULL,            -- each skill as a share of its points, 0-1
+        typing REAL NOT NULL,
+        content REAL NOT NULL,
+        tone REAL NOT NULL,
+        compliance REAL NOT NULL
+    );
+    CREATE INDEX practice_answers_session ON practice_answers (session_id);
+    """,
 )
+
+SKILLS = ("speed", "typing", "content", "tone", "compliance")
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{3,4})(\d{4})(?!\d)")
@@ -53,6 +129,42 @@ def mask_phones(text: str) -> str:
     """
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineMessage:
+    """One customer, agent or bot message of a conversation, as imported or seen live."""
+
+    conversation: str  # the conversation's external id within its source
+    external_id: str
+    ts: float
+    role: str  # customer | agent | bot
+    sender: str = ""
+    agent: str | None = None  # for role agent: who answered
+    text: str = ""
+    title: str | None = None  # the conversation's display name
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Columns for the response-time maths, sorted by (conversation, ts)."""
+
+    conversation: np.ndarray  # int64
+    ts: np.ndarray  # float64 unix seconds
+    role: np.ndarray  # int64 role codes
+    agent: np.ndarray  # int64 agent id, -1 for none
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessAccount:
+    """A Telegram Business account connected to the bot, as its last business_connection said."""
+
+    id: str
+    user_id: int
+    user_chat_id: int
+    can_reply: bool
+    is_enabled: bool
+    auto_reply: bool | None = None  # None: the config's business.auto_reply decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +323,237 @@ class Storage:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    # --- response-time timelines ------------------------------------------------------------
+
+    async def agent_ids(self, names: Sequence[str]) -> dict[str, int]:
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO agents (name) VALUES (?)", [(n,) for n in set(names)]
+        )
+        rows = await self.db.execute_fetchall("SELECT id, name FROM agents")
+        return {name: agent_id for agent_id, name in rows}
+
+    async def agents(self) -> dict[int, str]:
+        rows = await self.db.execute_fetchall("SELECT id, name FROM agents")
+        return {agent_id: name for agent_id, name in rows}
+
+    async def add_timeline(self, source: str, messages: Sequence[TimelineMessage]) -> int:
+        """Store messages in one transaction; ones already stored are skipped. Returns how many
+        were new."""
+        if not messages:
+            return 0
+        agent_ids = await self.agent_ids([m.agent for m in messages if m.agent])
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO conversations (source, external_id, title) VALUES (?, ?, ?)",
+            list({(source, m.conversation, m.title) for m in messages}),
+        )
+        rows = await self.db.execute_fetchall(
+            "SELECT external_id, id FROM conversations WHERE source = ?", (source,)
+        )
+        conversation_ids = dict(rows)
+        before = self.db.total_changes
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO messages (conversation_id, source, external_id, ts, role,"
+            " agent_id, sender, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    conversation_ids[m.conversation],
+                    source,
+                    m.external_id,
+                    m.ts,
+                    ROLE_CODES[m.role],
+                    agent_ids.get(m.agent) if m.agent else None,
+                    m.sender,
+                    mask_phones(m.text),
+                )
+                for m in messages
+            ],
+        )
+        await self.db.commit()
+        return self.db.total_changes - before
+
+    async def timeline(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        conversation: str | None = None,
+    ) -> Timeline:
+        """Every message of the conversations that have a message in [since, until)."""
+        where, params = [], []
+        if since is not None:
+            where.append("ts >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("ts < ?")
+            params.append(until)
+        if conversation is not None:
+            where.append(
+                "conversation_id IN (SELECT id FROM conversations WHERE external_id = ?"
+                " OR CAST(id AS TEXT) = ? OR title = ?)"
+            )
+            params += [conversation, conversation, conversation]
+        scope = ""
+        if where:
+            scope = (
+                "WHERE conversation_id IN (SELECT DISTINCT conversation_id FROM messages WHERE "
+                + " AND ".join(where)
+                + ")"
+            )
+        # three plain columns in table order, role and agent packed into one, sorted by numpy:
+        # a million rows arrive in about a second; per-row objects of wider or index-ordered
+        # queries would double that
+        async with self.db.execute(
+            f"SELECT conversation_id, ts, role * {_AGENT_SPAN} + COALESCE(agent_id, -1)"
+            f" FROM messages {scope}",
+            params,
+        ) as cursor:
+            cursor.row_factory = None
+            rows = await cursor.fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
+        table = table[np.lexsort((table[:, 1], table[:, 0]))]  # stable: ties keep table order
+        role, agent = np.divmod(table[:, 2].astype(np.int64) + 1, _AGENT_SPAN)
+        return Timeline(table[:, 0].astype(np.int64), table[:, 1], role, agent - 1)
+
+    async def count_messages(self) -> int:
+        rows = await self.db.execute_fetchall("SELECT COUNT(*) FROM messages")
+        return int(next(iter(rows))[0])
+
+    async def conversation_titles(self, ids: Sequence[int]) -> dict[int, str]:
+        """Display names for report rows, which only carry conversation ids."""
+        if not ids:
+            return {}
+        wanted = sorted(set(ids))
+        rows = await self.db.execute_fetchall(
+            "SELECT id, COALESCE(title, external_id) FROM conversations"
+            f" WHERE id IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+        return {int(conversation_id): str(title) for conversation_id, title in rows}
+
+    async def conversation_timeline(self, source: str, external_id: str) -> Timeline:
+        """One conversation's messages, found by its unique (source, external id)."""
+        rows = await self.db.execute_fetchall(
+            "SELECT m.conversation_id, m.ts, m.role, COALESCE(m.agent_id, -1)"
+            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE c.source = ? AND c.external_id = ? ORDER BY m.ts, m.id",
+            (source, external_id),
+        )
+        table = np.array([tuple(r) for r in rows], dtype=np.float64).reshape(len(rows), 4)
+        return Timeline(
+            table[:, 0].astype(np.int64),
+            table[:, 1],
+            table[:, 2].astype(np.int64),
+            table[:, 3].astype(np.int64),
+        )
+
+    async def latest_conversation(self, source: str, prefix: str) -> tuple[str, float] | None:
+        """The most recently active conversation whose external id starts with ``prefix``, and
+        its last message time: live mode decides from it whether a new one begins."""
+        rows = await self.db.execute_fetchall(
+            "SELECT c.external_id, MAX(m.ts) AS last FROM conversations c"
+            " JOIN messages m ON m.conversation_id = c.id"
+            " WHERE c.source = ? AND substr(c.external_id, 1, ?) = ?"
+            " GROUP BY c.id ORDER BY last DESC LIMIT 1",
+            (source, len(prefix), prefix),
+        )
+        row = next(iter(rows), None)
+        return (str(row[0]), float(row[1])) if row else None
+
+    # --- Telegram Business connections ------------------------------------------------------
+
+    async def save_business_account(self, account: BusinessAccount) -> None:
+        """Insert or update from a business_connection update; a chosen auto_reply is kept."""
+        await self.db.execute(
+            "INSERT INTO business_connections (id, user_id, user_chat_id, can_reply, is_enabled,"
+            " auto_reply, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id,"
+            " user_chat_id = excluded.user_chat_id, can_reply = excluded.can_reply,"
+            " is_enabled = excluded.is_enabled,"
+            " auto_reply = COALESCE(excluded.auto_reply, auto_reply),"
+            " updated_at = excluded.updated_at",
+            (
+                account.id,
+                account.user_id,
+                account.user_chat_id,
+                int(account.can_reply),
+                int(account.is_enabled),
+                None if account.auto_reply is None else int(account.auto_reply),
+                self.clock(),
+            ),
+        )
+        await self.db.commit()
+
+    async def business_account(self, connection_id: str) -> BusinessAccount | None:
+        rows = await self.db.execute_fetchall(
+            "SELECT * FROM business_connections WHERE id = ?", (connection_id,)
+        )
+        row = next(iter(rows), None)
+        return _business_account(row) if row else None
+
+    async def business_accounts_of(self, user_id: int) -> list[BusinessAccount]:
+        rows = await self.db.execute_fetchall(
+            "SELECT * FROM business_connections WHERE user_id = ? ORDER BY updated_at",
+            (user_id,),
+        )
+        return [_business_account(row) for row in rows]
+
+    async def set_auto_reply(self, user_id: int, enabled: bool) -> int:
+        """Switch automatic replies for every connection the owner has; returns how many."""
+        cursor = await self.db.execute(
+            "UPDATE business_connections SET auto_reply = ?, updated_at = ? WHERE user_id = ?",
+            (int(enabled), self.clock(), user_id),
+        )
+        await self.db.commit()
+        return cursor.rowcount
+
+    # --- practice ------------------------------------------------------------------------------
+
+    async def start_practice(
+        self, *, user_id: int, user_name: str, scenario: str, level: int, started_at: float
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO practice_sessions (user_id, user_name, scenario, level, started_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, user_name, scenario, level, started_at),
+        )
+        await self.db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def add_practice_answer(
+        self, session_id: int, *, turn: int, seconds: float, total: float, skills: dict[str, float]
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO practice_answers (session_id, turn, seconds, total, speed, typing,"
+            " content, tone, compliance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, turn, seconds, total, *(skills[s] for s in SKILLS)),
+        )
+        await self.db.execute(
+            "UPDATE practice_sessions SET total = (SELECT AVG(total) FROM practice_answers"
+            " WHERE session_id = ?) WHERE id = ?",
+            (session_id, session_id),
+        )
+        await self.db.commit()
+
+    async def finish_practice(self, session_id: int, *, finished_at: float) -> None:
+        await self.db.execute(
+            "UPDATE practice_sessions SET finished_at = ? WHERE id = ?", (finished_at, session_id)
+        )
+        await self.db.commit()
+
+    async def practice_progress(self, user_id: int | None = None) -> list[dict[str, object]]:
+        """One row per session with answers, oldest first: who, when, scenario, total, skills."""
+        where, params = ("WHERE s.user_id = ?", (user_id,)) if user_id is not None else ("", ())
+        rows = await self.db.execute_fetchall(
+            "SELECT s.id, s.user_id, s.user_name, s.scenario, s.level, s.started_at,"
+            " s.finished_at, AVG(a.total), " + ", ".join(f"AVG(a.{k})" for k in SKILLS) + ","
+            " COUNT(a.id) FROM practice_sessions s JOIN practice_answers a"
+            f" ON a.session_id = s.id {where} GROUP BY s.id ORDER BY s.started_at, s.id",
+            params,
+        )
+        keys = ("session", "user_id", "user_name", "scenario", "level", "started_at",
+                "finished_at", "total", *SKILLS, "answers")  # fmt: skip
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
     # --- per-chat settings -------------------------------------------------------------------
 
     async def chat_settings(self, chat_id: int) -> tuple[str | None, str | None]:
@@ -230,3 +573,15 @@ class Storage:
             (chat_id, library, tone),
         )
         await self.db.commit()
+
+
+def _business_account(row: aiosqlite.Row) -> BusinessAccount:
+    auto_reply = row["auto_reply"]
+    return BusinessAccount(
+        id=row["id"],
+        user_id=row["user_id"],
+        user_chat_id=row["user_chat_id"],
+        can_reply=bool(row["can_reply"]),
+        is_enabled=bool(row["is_enabled"]),
+        auto_reply=None if auto_reply is None else bool(auto_reply),
+    )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from intents.library import TONES, Library, LibraryError, Reply, check_replies
 from intents.matcher import Match, Matcher
+from intents.normalize import normalize
 from intents.render import render
+
+_cue = lru_cache(maxsize=4096)(normalize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +59,11 @@ class Assistant:
         tone = tone or self.tone
         count = count or self.count
         if not matches:
-            options = self._ordered(self.library.fallback, tone, ())
+            options = self._ordered(self.library.fallback, tone, "")
             return Suggestion(text, (), self._pick(options, count, variant))
         in_order = sorted(matches, key=lambda m: m.position)
         per_intent = [
-            self._ordered(self.library.intent(m.intent).replies, tone, m.shared) for m in in_order
+            self._ordered(self.library.intent(m.intent).replies, tone, m.clause) for m in in_order
         ]
         replies: list[str] = []
         if len(per_intent) > 1:
@@ -77,7 +81,7 @@ class Assistant:
     def replies_for(self, intent_id: str, *, tone: str | None = None) -> list[str]:
         """Every reply of an intent, rendered, the given tone first."""
         replies = self.library.intent(intent_id).replies
-        return [self.render(r) for r in self._ordered(replies, tone or self.tone, ())]
+        return [self.render(r) for r in self._ordered(replies, tone or self.tone, "")]
 
     def render(self, reply: Reply) -> str:
         return render(reply.text, self.values)
@@ -99,11 +103,12 @@ class Assistant:
         return tuple(self.render(r) for r in rotated[:count])
 
     @staticmethod
-    def _ordered(replies: tuple[Reply, ...], tone: str, words: tuple[str, ...]) -> list[Reply]:
-        """The wanted tone first; within it, replies that speak to the customer's words first."""
+    def _ordered(replies: tuple[Reply, ...], tone: str, clause: str) -> list[Reply]:
+        """The wanted tone first; within it, replies whose tags (cue words such as 包邮, 贵,
+        优惠券) appear in what the customer wrote come first."""
 
         def relevance(reply: Reply) -> int:
-            return sum(1 for w in words if len(w) > 1 and (w in reply.text or w in reply.tags))
+            return sum(1 for tag in reply.tags if _cue(tag) in clause)
 
         indexed = list(enumerate(replies))
         indexed.sort(key=lambda item: (item[1].tone != tone, -relevance(item[1]), item[0]))

@@ -16,10 +16,10 @@ from intents.phonetic import NUMBER, phonetic
 from intents.segment import Segmenter
 
 #: Below this score a clause has no intent and the assistant asks the customer to clarify.
-DEFAULT_THRESHOLD = 0.52
+DEFAULT_THRESHOLD = 0.48
 #: Once one need clears the threshold, another clause of the same message needs only this much:
 #: a message that asks one thing clearly usually asks its other things in earnest too.
-DEFAULT_COMPANION_THRESHOLD = 0.42
+DEFAULT_COMPANION_THRESHOLD = 0.40
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: How many nearest examples (by weighted feature overlap) rapidfuzz scores for each clause.
@@ -209,11 +209,6 @@ class Matcher:
         if not ranked or ranked[0].score < self.threshold:
             return []
         return ranked[:limit]
-
-    def scores(self, text: str) -> dict[str, float]:
-        """Every intent's score for ``text`` taken as one clause (for tuning and explanations)."""
-        score, _, _ = self._score(self._clause(normalize(text)))
-        return {intent: float(s) for intent, s in zip(self._ids, score, strict=False)}
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
         return tuple(self._match_clause(self._clause(text)))

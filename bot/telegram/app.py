@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.storage import Storage
 from bot.telegram import texts
 from bot.telegram.middlewares import AccessMiddleware, RetryMiddleware, ThrottlingMiddleware
+from bot.telegram.nudges import Scheduler
 from bot.telegram.routers import get_routers
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,12 @@ def create_dispatcher(
     *,
     clock: Callable[[], float] = time.time,
 ) -> Dispatcher:
-    dp = Dispatcher(config=config, assistants=assistants, db=storage, clock=clock)
+    scheduler = Scheduler(clock)  # live-mode nudges; runs while the dispatcher does
+    dp = Dispatcher(
+        config=config, assistants=assistants, db=storage, clock=clock, scheduler=scheduler
+    )
+    dp.startup.register(scheduler.start)
+    dp.shutdown.register(scheduler.stop)
     access = AccessMiddleware(config.access)
     throttle = ThrottlingMiddleware(
         config.telegram.throttle_messages, config.telegram.throttle_seconds

@@ -31,6 +31,11 @@ HELP = (
     "/library 切换话术库 (网店 / 诊所回访 / IT 服务)\n"
     "/tone 切换默认语气 (亲切 / 正式)\n"
     "/whoami 查看我的 Telegram id 和权限\n"
+    "/mystats 我的响应时间\n"
+    "/autoreply 查看或开关 Business 自动回复 (on / off)\n"
+    "/stats 响应时间统计和图表, /stats 名字 只看一位客服 (主管)\n"
+    "/breaches 最近的超时记录 (主管)\n"
+    "/export 导出统计 CSV (主管)\n"
     "/reload 重新加载话术库 (管理员)"
 )
 REFUSED = (
@@ -89,5 +94,74 @@ COMMANDS = {
     "library": "切换话术库",
     "tone": "切换语气",
     "whoami": "我的 id 和权限",
+    "mystats": "我的响应时间",
+    "autoreply": "Business 自动回复开关",
+    "stats": "响应时间统计 (主管)",
+    "breaches": "最近的超时 (主管)",
+    "export": "导出统计 CSV (主管)",
     "reload": "重新加载话术库 (管理员)",
 }
+
+# --- Telegram Business live mode (copilot, nudges, automatic replies) --------------------------
+
+COPILOT_HEADER = "💬 顾客「{customer}」: {text}"
+COPILOT_AUTO_REPLIED = "🤖 已自动把第 1 条回复发给顾客了。"
+NUDGE = "⏰ 顾客「{customer}」还在等回复, 还剩 {seconds} 秒就超时啦, 快去回复吧!"
+BUSINESS_CONNECTED = (
+    "✅ 已连接 Telegram Business 账号。顾客发来消息时, 我会在这里私下给你建议回复 "
+    "(顾客看不到), 快超时时提醒你。\n自动回复顾客: {auto}"
+)
+BUSINESS_NO_REPLY_RIGHTS = (
+    "这个连接没有「回复消息」权限, 所以不会自动回复顾客; 需要的话在 Telegram 设置 → "
+    "Telegram Business → 聊天机器人 里打开。"
+)
+BUSINESS_DISCONNECTED = "Telegram Business 账号已断开, 我不会再看到顾客的消息了。"
+AUTOREPLY_STATUS = "自动回复顾客: {state}。发送 /autoreply on 开启, /autoreply off 关闭。"
+AUTOREPLY_SET = "好的, 自动回复顾客{state}。"
+AUTOREPLY_NO_CONNECTION = (
+    "你还没有把 Telegram Business 账号连接到我: 在 Telegram 设置 → Telegram Business → "
+    "聊天机器人 里添加我就可以了。"
+)
+ON_OFF = {True: "已开启", False: "已关闭"}
+AUTOREPLY_WORDS = {
+    "on": True,
+    "开": True,
+    "开启": True,
+    "打开": True,
+    "off": False,
+    "关": False,
+    "关闭": False,
+}
+
+# --- response-time reports in Telegram -------------------------------------------------------
+
+STATS_HEADER = "📊 <b>响应时间</b> (目标: 首响 {first:g} 秒 · 后续 {next:g} 秒)"
+STATS_ALL = "全部客服"
+STATS_BLOCK = (
+    "<b>{name}</b> · 回复 {replies} 条 · 会话 {conversations} 个\n"
+    "首响: 中位 {first_p50} · P90 {first_p90} · 最长 {first_max} · 达标 {first_within}\n"
+    "后续: 中位 {next_p50} · P90 {next_p90} · 最长 {next_max} · 达标 {next_within}\n"
+    "超时 {breaches} 次 · 未回复会话 {unanswered} 个 · 平响 {average} · 3 分钟回复率 {three}"
+)
+STATS_NONE = "—"
+STATS_SECONDS = "{value:.0f} 秒"
+STATS_PERCENT = "{value:.0%}"
+STATS_EMPTY = (
+    "还没有可以统计的对话。连接 Telegram Business 账号, "
+    "或用 csbot import 导入聊天记录后再来看看吧。"
+)
+STATS_NO_AGENT = "没有找到客服「{name}」。现有客服: {names}"
+STATS_CHART = "各客服响应时间分布 (虚线是首响和后续的目标) 和每日达标率"
+BREACHES_HEADER = "⏱ 最近 {shown} 次超时 (共 {total} 次, 时间为 {timezone}):"
+BREACH_LINE = "• {time} · {agent} · {kind} {result} (目标 {target:g} 秒) · 顾客「{conversation}」"
+BREACH_KINDS = {"first": "首响", "next": "后续"}
+BREACH_LATE = "用了 {seconds:.0f} 秒"
+BREACH_UNANSWERED = "没有回复"
+BREACHES_NONE = "太棒了, 目前没有超时记录 🎉"
+EXPORT_AGENTS = "各客服响应时间汇总 (CSV, 可直接用 Excel 打开)"
+EXPORT_BREACHES = "超时明细 (CSV)"
+MYSTATS_HEADER = "📊 你的响应时间 (客服「{name}」)"
+MYSTATS_UNKNOWN = (
+    "还没有找到你的回复记录。统计按客服名字对应: 导入或接待时的客服名要和你的 Telegram id "
+    "({user_id})、用户名或名字一致, 不一致的话请店长导入时用 --agent 写对。"
+)

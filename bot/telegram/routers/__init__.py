@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from bot.telegram.routers import admin, browse, common, media, settings, suggest
+from bot.telegram.routers import admin, browse, business, common, media, settings, stats, suggest
 
 
 def get_routers() -> list[Router]:
@@ -11,6 +11,8 @@ def get_routers() -> list[Router]:
         settings.get_router(),
         browse.get_router(),
         admin.get_router(),
+        stats.get_router(),
+        business.get_router(),
         media.get_router(),
         # last: every text that no command took is a customer message to answer
         suggest.get_router(),

@@ -1,0 +1,139 @@
+"""One practice run: the bot plays the customer turn by turn, times and scores each answer."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.practice.scenarios import Scenario, customer_line
+from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS, Score, score_answer
+from intents import Assistant
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    turn: int
+    line: str
+    answer: str
+    seconds: float
+    score: Score
+    reference: str  # the best reply from the library for this customer line
+    goal: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    answers: int
+    total: float  # mean score 0-100
+    skills: dict[str, float]  # mean share of each skill's points, 0-1
+    weakest: str
+    tip: str
+
+
+class Drill:
+    """Ask → answer → feedback, once per turn of the scenario.
+
+    >>> from bot.assistants import Assistants
+    >>> from bot.config import Config
+    >>> from bot.practice.scenarios import load_scenarios
+    >>> drill = Drill(load_scenarios()[0], Assistants(Config()).get(), rng=random.Random(1))
+    >>> bool(drill.ask()) and not drill.done
+    True
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        assistant: Assistant,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        first_target: float = 15,
+        next_target: float = 20,
+    ) -> None:
+        self.scenario, self.assistant = scenario, assistant
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self.targets = (first_target, next_target)
+        self.feedback: list[Feedback] = []
+        self._line: str | None = None
+        self._asked_at = 0.0
+
+    @property
+    def turn(self) -> int:
+        return len(self.feedback)
+
+    @property
+    def done(self) -> bool:
+        return self.turn >= len(self.scenario.turns)
+
+    @property
+    def waiting(self) -> bool:
+        """A customer line has been asked and not yet answered."""
+        return self._line is not None
+
+    def ask(self) -> str:
+        """The customer's next line; the answer clock starts now."""
+        if self.done:
+            raise RuntimeError("the scenario is over")
+        if self._line is None:
+            self._line = customer_line(
+                self.scenario.turns[self.turn], self.assistant.library, self.rng
+            )
+            self._asked_at = self.clock()
+        return self._line
+
+    def answer(self, text: str) -> Feedback:
+        if self._line is None:
+            raise RuntimeError("ask() first")
+        turn = self.scenario.turns[self.turn]
+        seconds = max(0.0, self.clock() - self._asked_at)
+        references = [r for i in turn.intents for r in self.assistant.replies_for(i)]
+        score = score_answer(
+            text,
+            seconds=seconds,
+            first=self.turn == 0,
+            references=references,
+            expect=turn.expect,
+            first_target=self.targets[0],
+            next_target=self.targets[1],
+        )
+        best = self.assistant.suggest(self._line).replies
+        reference = best[0] if best else references[0]
+        feedback = Feedback(self.turn, self._line, text, seconds, score, reference, turn.goal)
+        self.feedback.append(feedback)
+        self._line = None
+        return feedback
+
+    def summary(self) -> Summary:
+        if not self.feedback:
+            return Summary(0, 0.0, {}, "speed", TIPS["speed"])
+        skills = {
+            skill: sum(f.score.check(skill).ratio for f in self.feedback) / len(self.feedback)
+            for skill in WEIGHTS
+        }
+        weakest = min(skills, key=lambda s: (skills[s], -WEIGHTS[s]))
+        total = sum(f.score.total for f in self.feedback) / len(self.feedback)
+        return Summary(len(self.feedback), total, skills, weakest, TIPS[weakest])
+
+
+def feedback_lines(feedback: Feedback) -> list[str]:
+    """Plain-text lines of one answer's score, for the console and the bot alike."""
+    lines = [f"得分 {feedback.score.total}/100 · 用时 {feedback.seconds:.0f} 秒"]
+    for check in feedback.score.checks:
+        lines.append(
+            f"  {SKILL_NAMES[check.skill]} {check.points:.0f}/{check.out_of:.0f}: {check.note}"
+        )
+    if feedback.goal:
+        lines.append(f"  这一步的要点: {feedback.goal}")
+    return lines
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    lines = [f"练习结束: 共 {summary.answers} 题, 平均 {summary.total:.0f} 分"]
+    lines += [f"  {SKILL_NAMES[s]} {v:.0%}" for s, v in summary.skills.items()]
+    if summary.answers:
+        lines.append(f"最需要加强: {SKILL_NAMES[summary.weakest]}。{summary.tip}")
+    return lines

@@ -1,0 +1,439 @@
+"""History the shop already has, read into timelines: Telegram Desktop exports and a plain CSV.
+
+Reading is pure (a file → `TimelineMessage`s, or an `ImportFileError` that names the file, the
+line or message id, and the fix) and checks the whole file before anything is stored. Storing
+goes through `Storage.add_timeline` in batches of `BATCH_ROWS`, each batch one transaction: a
+killed import leaves only whole batches behind, and running it again adds exactly what is
+missing, because every message has a stable external id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.storage import Storage, TimelineMessage
+
+TELEGRAM_SOURCE = "telegram-export"
+CSV_SOURCE = "csv"
+#: Rows per transaction: small enough that a kill loses little, big enough to load quickly.
+BATCH_ROWS = 5_000
+DEFAULT_IDLE_GAP = 30 * 60.0
+CSV_COLUMNS = ("timestamp", "conversation", "role", "sender", "text")
+CSV_ROLES = {
+    "customer": "customer",
+    "agent": "agent",
+    "bot": "bot",
+    "顾客": "customer",
+    "客服": "agent",
+    "机器人": "bot",
+}
+MAX_PROBLEMS = 20  # a file that is wrong throughout needs the pattern, not every line
+_EXPORT_HELP = (
+    "在 Telegram Desktop 里导出: 单个聊天用聊天右上角菜单 → 导出聊天记录, "
+    "整个账号用 设置 → 高级 → 导出 Telegram 数据; 格式都选 “机器可读的 JSON”"
+)
+_MEDIA = {
+    "sticker": "贴纸",
+    "animation": "动图",
+    "video_file": "视频",
+    "video_message": "视频消息",
+    "voice_message": "语音",
+    "audio_file": "音频",
+}
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be imported; nothing of it was stored."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class History:
+    """Messages read from one file, ready for `store`."""
+
+    source: str
+    messages: list[TimelineMessage]
+    skipped: int = 0  # Telegram service messages (joins, pins): not part of any conversation
+    unmatched: tuple[str, ...] = ()  # --agent/--bot values that matched nobody in the file
+    roles: Counter[str] = field(init=False)
+    agents: Counter[str] = field(init=False)
+    conversations: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", Counter(m.role for m in self.messages))
+        object.__setattr__(self, "agents", Counter(m.agent for m in self.messages if m.agent))
+        object.__setattr__(self, "conversations", len({m.conversation for m in self.messages}))
+
+
+async def store(
+    storage: Storage,
+    history: History,
+    *,
+    batch: int = BATCH_ROWS,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Add the messages in batches, one transaction each; returns how many were new."""
+    new = 0
+    messages = history.messages
+    for start in range(0, len(messages), batch):
+        chunk = messages[start : start + batch]
+        new += await storage.add_timeline(history.source, chunk)
+        if progress is not None:
+            progress(len(chunk))
+    return new
+
+
+# --- Telegram Desktop export -----------------------------------------------------------------
+
+
+def read_telegram_export(
+    path: Path,
+    *,
+    agents: Sequence[str],
+    bots: Sequence[str] = (),
+    idle_gap: float = DEFAULT_IDLE_GAP,
+    timezone: str = "Asia/Shanghai",
+) -> History:
+    """A Telegram Desktop `result.json`: one chat, or the whole account's `chats.list`."""
+    text = _read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            [f"{path}:{exc.lineno}:{exc.colno}: 不是有效的 JSON ({exc.msg}); {_EXPORT_HELP}"]
+        ) from None
+    return parse_telegram_export(
+        data, agents=agents, bots=bots, idle_gap=idle_gap, timezone=timezone, name=str(path)
+    )
+
+
+def parse_telegram_export(
+    data: object,
+    *,
+    agents: Sequence[str],
+    bots: Sequence[str] = (),
+    idle_gap: float = DEFAULT_IDLE_GAP,
+    timezone: str = "Asia/Shanghai",
+    name: str = "result.json",
+) -> History:
+    """Messages from a listed agent are role agent, named by their display name; a message sent
+    via an inline bot or from a listed bot is role bot; everyone else is a customer. A silence
+    longer than ``idle_gap`` seconds starts a new conversation.
+
+    >>> chat = {"id": 7, "name": "店", "messages": [
+    ...     {"id": 1, "type": "message", "date_unixtime": "100", "from": "顾客", "from_id": "user1",
+    ...      "text": ["在吗", {"type": "bold", "text": "?"}]},
+    ...     {"id": 2, "type": "message", "date_unixtime": "108", "from": "小美", "from_id": "user2",
+    ...      "text": "在的亲"}]}
+    >>> [(m.role, m.agent, m.text) for m in parse_telegram_export(chat, agents=["2"]).messages]
+    [('customer', None, '在吗?'), ('agent', '小美', '在的亲')]
+    """
+    chats = _chats(data, name)
+    zone = ZoneInfo(timezone)
+    agent_keys = {a.strip() for a in agents if a.strip()}
+    bot_keys = {b.strip() for b in bots if b.strip()}
+    display = _display_names(chats)
+    problems: list[str] = []
+    messages: list[TimelineMessage] = []
+    skipped = 0
+    seen: set[str] = set()
+    senders: Counter[tuple[str, str]] = Counter()
+    for chat in chats:
+        chat_id, title = chat.get("id"), str(chat.get("name") or "")
+        if chat.get("type") == "saved_messages":
+            continue  # notes to oneself, not a conversation with a customer
+        where = f"{name}: 聊天 {title or chat_id}" if len(chats) > 1 else name
+        if not isinstance(chat_id, int) or not isinstance(chat.get("messages"), list):
+            problems.append(f"{where}: 缺少聊天 id 或 messages 列表; {_EXPORT_HELP}")
+            continue
+        read, service = _dated_messages(chat["messages"], where, zone, problems)
+        skipped += service
+        conversation, last = "", -math.inf
+        for ts, message_id, message in read:
+            if ts - last > idle_gap:
+                conversation = f"{chat_id}:{message_id}"
+            last = ts
+            sender = str(message.get("from") or "")
+            from_id = str(message.get("from_id") or "")
+            keys = _keys(sender, from_id)
+            senders[(sender, from_id)] += 1
+            role, agent = "customer", None
+            if message.get("via_bot") or keys & bot_keys:
+                role = "bot"
+                sender = sender or str(message.get("via_bot"))
+            elif keys & agent_keys:
+                role, agent = "agent", display.get(from_id) or sender or from_id
+            seen |= keys
+            messages.append(
+                TimelineMessage(
+                    conversation=conversation,
+                    external_id=f"{chat_id}:{message_id}",
+                    ts=ts,
+                    role=role,
+                    sender=sender,
+                    agent=agent,
+                    text=_export_text(message.get("text")) or _media(message),
+                    title=title or None,
+                )
+            )
+    if problems:
+        raise ImportFileError(problems[:MAX_PROBLEMS])
+    if messages and not any(m.role == "agent" for m in messages):
+        top = ", ".join(
+            f"{s or '(无名)'} ({_bare(i) or i}) {n} 条" for (s, i), n in senders.most_common(8)
+        )
+        raise ImportFileError(
+            [
+                f"{name}: --agent {' '.join(sorted(agent_keys))} 没有对上任何发言人, "
+                f"所有消息都会算作顾客的, 所以没有导入。文件里发言最多的是: {top}。"
+                "请用 --agent 写客服的名字或 id (可以写多次)"
+            ]
+        )
+    unmatched = tuple(sorted((agent_keys | bot_keys) - seen))
+    return History(TELEGRAM_SOURCE, messages, skipped=skipped, unmatched=unmatched)
+
+
+def _dated_messages(
+    items: list[object], where: str, zone: ZoneInfo, problems: list[str]
+) -> tuple[list[tuple[float, int, dict[str, object]]], int]:
+    """(ts, id, message) of a chat's messages in time order, and how many service messages."""
+    read, service = [], 0
+    for position, message in enumerate(items, start=1):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        message_id = message.get("id") if isinstance(message, dict) else None
+        if not isinstance(message, dict) or not isinstance(message_id, int):
+            problems.append(f"{where}: 第 {position} 条消息没有 id, 文件可能被改坏了; 请重新导出")
+            continue
+        if message.get("type") != "message":
+            service += 1
+            continue
+        try:
+            read.append((_export_time(message, zone), message_id, message))
+        except ValueError as exc:
+            problems.append(f"{where}: 消息 id {message_id}: {exc}")
+    read.sort(key=lambda item: (item[0], item[1]))
+    return read, service
+
+
+def _chats(data: object, name: str) -> list[dict[str, object]]:
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        return [data]
+    chats = data.get("chats") if isinstance(data, dict) else None
+    if isinstance(chats, dict) and isinstance(chats.get("list"), list):
+        return [c for c in chats["list"] if isinstance(c, dict)]
+    what = "这不像 Telegram Desktop 导出的聊天记录 (没有 messages 或 chats.list)"
+    raise ImportFileError([f"{name}: {what}; {_EXPORT_HELP}"])
+
+
+def _display_names(chats: Iterable[dict[str, object]]) -> dict[str, str]:
+    """from_id → the latest display name, so an agent listed by id shows under their name."""
+    names: dict[str, str] = {}
+    for chat in chats:
+        for message in chat.get("messages") or ():  # type: ignore[attr-defined]
+            if isinstance(message, dict) and message.get("from") and message.get("from_id"):
+                names[str(message["from_id"])] = str(message["from"])
+    return names
+
+
+def _keys(sender: str, from_id: str) -> set[str]:
+    """What --agent and --bot may name: the display name, "user123" or the bare 123."""
+    return {k for k in (sender, from_id, _bare(from_id)) if k}
+
+
+def _bare(from_id: str) -> str:
+    return from_id.lstrip("abcdefghijklmnopqrstuvwxyz")
+
+
+def _export_time(message: dict[str, object], zone: ZoneInfo) -> float:
+    raw = message.get("date_unixtime")
+    if raw is not None:
+        try:
+            return float(int(str(raw)))
+        except ValueError:
+            raise ValueError(f"date_unixtime {raw!r} 不是 unix 秒; 请重新导出") from None
+    try:  # exports before 2021 carry only "date", in the exporting computer's local time
+        when = datetime.fromisoformat(str(message["date"]))
+    except (KeyError, ValueError):
+        raise ValueError(
+            "没有 date_unixtime 也没有可读的 date; 请用新版 Telegram Desktop 重新导出"
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
+
+
+def _export_text(text: object) -> str:
+    """A plain string, or a list of strings and entities ({"type": "bold", "text": "158"})."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, list):
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", ""))
+            for part in text
+            if isinstance(part, str | dict)
+        )
+    return ""
+
+
+def _media(message: dict[str, object]) -> str:
+    """What a message without text carried, so a breach list still says what was sent."""
+    if "photo" in message:
+        return "[图片]"
+    kind = message.get("media_type")
+    if isinstance(kind, str):
+        emoji = message.get("sticker_emoji")
+        return f"[{_MEDIA.get(kind, kind)}{f' {emoji}' if emoji else ''}]"
+    return "[文件]" if "file" in message else ""
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def read_csv(path: Path, *, timezone: str = "Asia/Shanghai") -> History:
+    """The documented CSV: ``timestamp,conversation,role,sender,text`` (see README)."""
+    return parse_csv(_read_text(path), name=str(path), timezone=timezone)
+
+
+def parse_csv(text: str, *, name: str = "history.csv", timezone: str = "Asia/Shanghai") -> History:
+    """Every row checked first; one bad row means nothing is imported.
+
+    >>> rows = "timestamp,conversation,role,sender,text\\n2024-06-01 10:00:00,c1,顾客,tb_1,在吗\\n"
+    >>> [(m.role, m.ts) for m in parse_csv(rows).messages]
+    [('customer', 1717207200.0)]
+    """
+    zone = ZoneInfo(timezone)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[str] = []
+    messages: list[TimelineMessage] = []
+    occurrences: Counter[tuple[str, ...]] = Counter()
+    columns: dict[str, int] | None = None
+    line = 1
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                line = reader.line_num + 1
+                continue
+            if columns is None:
+                columns = _header(row, name, line)
+                width = len(row)
+            elif len(problems) < MAX_PROBLEMS:
+                try:
+                    messages.append(_row(row, columns, width, zone, occurrences))
+                except ValueError as exc:
+                    problems.append(f"{name}:{line}: {exc}")
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(f"{name}:{reader.line_num}: CSV 格式错误 ({exc}); 检查这一行的双引号")
+    if columns is None:
+        problems.append(f"{name}:1: 文件是空的; 第一行应该是表头 {','.join(CSV_COLUMNS)}")
+    if problems:
+        raise ImportFileError(problems[:MAX_PROBLEMS])
+    return History(CSV_SOURCE, messages)
+
+
+def _header(row: list[str], name: str, line: int) -> dict[str, int]:
+    names = [cell.strip().lower() for cell in row]
+    missing = [c for c in CSV_COLUMNS if c not in names]
+    if missing:
+        raise ImportFileError(
+            [
+                f"{name}:{line}: 表头缺少 {', '.join(missing)}; 第一行应该是 "
+                f"{','.join(CSV_COLUMNS)} (格式见 README 的 “Importing history”)"
+            ]
+        )
+    return {c: names.index(c) for c in CSV_COLUMNS}
+
+
+def _row(
+    row: list[str],
+    columns: dict[str, int],
+    width: int,
+    zone: ZoneInfo,
+    occurrences: Counter[tuple[str, ...]],
+) -> TimelineMessage:
+    if len(row) != width:
+        raise ValueError(
+            f"这一行有 {len(row)} 列, 表头有 {width} 列; 文字里有英文逗号或换行时, "
+            '请用英文双引号把整段文字括起来, 例如 "好的,亲"'
+        )
+    timestamp, conversation, role_name, sender, text = (row[columns[c]] for c in CSV_COLUMNS)
+    ts = _csv_time(timestamp, zone)
+    conversation = conversation.strip()
+    if not conversation:
+        raise ValueError("conversation 是空的; 同一段对话的每一行要写同一个会话编号")
+    role = CSV_ROLES.get(role_name.strip().lower())
+    if role is None:
+        raise ValueError(f"role {role_name!r} 不认识; 请写 customer/agent/bot 或 顾客/客服/机器人")
+    sender = sender.strip()
+    if role == "agent" and not sender:
+        raise ValueError("客服的行要在 sender 写客服的名字, 报表按它分人统计")
+    # The id is the row's content, so the same file (or a longer export of the same chats)
+    # imports the same ids; identical rows are told apart by how many came before.
+    content = (conversation, f"{ts:.3f}", role, sender, text)
+    occurrences[content] += 1
+    digest = hashlib.blake2b(
+        "\x1f".join((*content, str(occurrences[content]))).encode(), digest_size=12
+    ).hexdigest()
+    return TimelineMessage(
+        conversation=conversation,
+        external_id=digest,
+        ts=ts,
+        role=role,
+        sender=sender,
+        agent=sender if role == "agent" else None,
+        text=text,
+        title=conversation,
+    )
+
+
+def _csv_time(value: str, zone: ZoneInfo) -> float:
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(seconds) and seconds > 1e11:
+            raise ValueError(f"时间 {value!r} 像是毫秒; 请换成秒 (除以 1000)")
+        if not (math.isfinite(seconds) and seconds >= 1e9):  # unix seconds have 10 digits
+            raise ValueError(f"时间 {value!r} 不像 unix 秒 (10 位数字) 也不是 ISO 8601 日期")
+        return seconds
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"时间 {value!r} 看不懂; 请写 ISO 8601 (2024-06-01 10:00:00 或 "
+            "2024-06-01T10:00:00+08:00) 或 unix 秒"
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFileError([f"{path}: 找不到这个文件"]) from None
+    except OSError as exc:
+        raise ImportFileError([f"{path}: 读不了 ({exc.strerror})"]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:  # Excel in China saves CSV as GBK unless told otherwise
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            [f"{path}: 第 {exc.start} 个字节起不是 UTF-8 文字; 请另存为 UTF-8 编码"]
+        ) from None

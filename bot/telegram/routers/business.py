@@ -1,0 +1,328 @@
+"""Live mode through Telegram Business: record every customer↔shop message, whisper suggested
+replies to the owner, nudge before a reply is due, and reply automatically only when allowed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BusinessConnection, Message
+
+from bot.assistants import Assistants
+from bot.config import Config
+from bot.storage import BusinessAccount, Storage, TimelineMessage
+from bot.telegram import keyboards, texts
+from bot.telegram.formatting import split_message, suggestion_html
+from bot.telegram.middlewares import role_of
+from bot.telegram.nudges import Scheduler, due_at, open_round
+from bot.telegram.routers.prefs import chat_prefs
+from intents import Suggestion, split_long
+
+log = logging.getLogger(__name__)
+
+SOURCE = "business"
+PREVIEW = 200  # characters of the customer's message quoted above the suggestion
+
+
+def chat_key(connection_id: str, chat_id: int) -> str:
+    return f"{connection_id}:{chat_id}"
+
+
+def sender_role(message: Message, account: BusinessAccount) -> str:
+    """customer, agent (the owner, a human) or bot (sent for the account by a bot)."""
+    if message.sender_business_bot is not None:
+        return "bot"
+    if message.from_user is not None and message.from_user.id == account.user_id:
+        return "agent"
+    return "customer"
+
+
+async def on_connection(
+    event: BusinessConnection, bot: Bot, db: Storage, config: Config, scheduler: Scheduler
+) -> None:
+    account = _account_from(event)
+    await db.save_business_account(account)
+    if not account.is_enabled:
+        scheduler.cancel_where(lambda key: _belongs(key, account.id))
+        await _tell(bot, account.user_chat_id, texts.BUSINESS_DISCONNECTED)
+        return
+    if role_of(account.user_id, config.access) is None:
+        await _tell(bot, account.user_chat_id, texts.REFUSED.format(user_id=account.user_id))
+        return
+    stored = await db.business_account(account.id)
+    text = texts.BUSINESS_CONNECTED.format(auto=texts.ON_OFF[_auto_reply_on(stored, config)])
+    if not account.can_reply:
+        text += "\n" + texts.BUSINESS_NO_REPLY_RIGHTS
+    await _tell(bot, account.user_chat_id, text)
+
+
+async def on_message(
+    message: Message,
+    bot: Bot,
+    db: Storage,
+    config: Config,
+    assistants: Assistants,
+    scheduler: Scheduler,
+    clock: Callable[[], float],
+) -> None:
+    account = await _known_account(bot, db, message.business_connection_id)
+    if account is None or not account.is_enabled:
+        return
+    if role_of(account.user_id, config.access) is None:
+        return  # a stranger connected their shop: neither record nor answer it
+    role = sender_role(message, account)
+    key = chat_key(account.id, message.chat.id)
+    ts = message.date.timestamp()
+    conversation = await _conversation(db, key, ts, config.service_targets.idle_gap_seconds)
+    text = message.text or message.caption or ""
+    sender = message.from_user.full_name if message.from_user else ""
+    customer = message.chat.full_name
+    await db.add_timeline(
+        SOURCE,
+        [
+            TimelineMessage(
+                conversation=conversation,
+                external_id=f"{key}:{message.message_id}",
+                ts=ts,
+                role=role,
+                sender=sender,
+                agent=sender if role == "agent" else None,
+                text=text,
+                title=customer,
+            )
+        ],
+    )
+    if role == "agent":  # a human answered: every nudge waiting in this chat is moot
+        scheduler.cancel_where(lambda k: isinstance(k, tuple) and k[0] == key)
+        return
+    if role == "bot":
+        return  # a bot's reply stops no clock, so the nudge stays
+    await _schedule_nudge(bot, db, config, scheduler, clock, account, key, conversation, customer)
+    if not text.strip():
+        return
+    library, tone = await chat_prefs(db, assistants, account.user_chat_id)
+    suggestion = assistants.get(library).suggest(text, tone=tone)
+    replied = await _answer_customer(
+        bot, db, config, clock, account, message, conversation, suggestion
+    )
+    await _copilot(bot, db, clock, account, message, suggestion, library, tone, replied)
+
+
+async def autoreply(message: Message, command: CommandObject, db: Storage, config: Config) -> None:
+    user_id = message.from_user.id if message.from_user else 0
+    accounts = await db.business_accounts_of(user_id)
+    if not accounts:
+        await message.answer(texts.AUTOREPLY_NO_CONNECTION)
+        return
+    wanted = texts.AUTOREPLY_WORDS.get((command.args or "").strip().lower())
+    if wanted is not None:
+        await db.set_auto_reply(user_id, wanted)
+        accounts = await db.business_accounts_of(user_id)
+        reply = texts.AUTOREPLY_SET.format(state=texts.ON_OFF[wanted])
+    else:
+        state = any(_auto_reply_on(a, config) for a in accounts)
+        reply = texts.AUTOREPLY_STATUS.format(state=texts.ON_OFF[state])
+    if not any(a.can_reply for a in accounts):
+        reply += "\n" + texts.BUSINESS_NO_REPLY_RIGHTS
+    await message.answer(reply)
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+
+def _account_from(event: BusinessConnection) -> BusinessAccount:
+    # Bot API 9.0 moved can_reply into rights; older servers still send the flat field
+    can_reply = event.rights.can_reply if event.rights is not None else event.can_reply
+    return BusinessAccount(
+        id=event.id,
+        user_id=event.user.id,
+        user_chat_id=event.user_chat_id,
+        can_reply=bool(can_reply),
+        is_enabled=event.is_enabled,
+    )
+
+
+async def _known_account(
+    bot: Bot, db: Storage, connection_id: str | None
+) -> BusinessAccount | None:
+    """The stored connection; one made before this database existed is asked of Telegram."""
+    if not connection_id:
+        return None
+    account = await db.business_account(connection_id)
+    if account is not None:
+        return account
+    try:
+        event = await bot.get_business_connection(business_connection_id=connection_id)
+    except TelegramAPIError as exc:
+        log.warning("business connection %s unknown and not fetched: %s", connection_id, exc)
+        return None
+    if not isinstance(event, BusinessConnection):
+        return None
+    await db.save_business_account(_account_from(event))
+    return await db.business_account(connection_id)
+
+
+def _auto_reply_on(account: BusinessAccount | None, config: Config) -> bool:
+    if account is None or account.auto_reply is None:
+        return config.business.auto_reply
+    return account.auto_reply
+
+
+def _belongs(key: Hashable, connection_id: str) -> bool:
+    return isinstance(key, tuple) and str(key[0]).startswith(f"{connection_id}:")
+
+
+async def _conversation(db: Storage, key: str, ts: float, idle_gap: float) -> str:
+    """``{connection}:{chat}:{n}``: the chat's latest conversation, or the next one after a
+    silence longer than the idle gap (as the importers split history)."""
+    latest = await db.latest_conversation(SOURCE, f"{key}:")
+    if latest is None:
+        return f"{key}:1"
+    external_id, last = latest
+    number = int(external_id.rsplit(":", 1)[1])
+    return f"{key}:{number + 1}" if ts - last > idle_gap else external_id
+
+
+async def _schedule_nudge(
+    bot: Bot,
+    db: Storage,
+    config: Config,
+    scheduler: Scheduler,
+    clock: Callable[[], float],
+    account: BusinessAccount,
+    key: str,
+    conversation: str,
+    customer: str,
+) -> None:
+    """Nudge the owner nudge_before_seconds before the oldest unanswered message is due."""
+    targets = config.service_targets
+    hours = targets.hours()
+    waiting = open_round(await db.conversation_timeline(SOURCE, conversation), hours)
+    if waiting is None:
+        return
+    start, first = waiting
+    target = targets.first_response_seconds if first else targets.next_response_seconds
+    deadline = due_at(hours, start, target)
+    when = due_at(hours, start, target - targets.nudge_before_seconds)
+
+    async def nudge() -> None:
+        still = open_round(await db.conversation_timeline(SOURCE, conversation), hours)
+        if still is None or still[0] != start:
+            return
+        left = max(0, round(deadline - clock()))
+        await bot.send_message(
+            account.user_chat_id, texts.NUDGE.format(customer=escape(customer), seconds=left)
+        )
+
+    scheduler.schedule((key, start), when, nudge)
+
+
+async def _answer_customer(
+    bot: Bot,
+    db: Storage,
+    config: Config,
+    clock: Callable[[], float],
+    account: BusinessAccount,
+    message: Message,
+    conversation: str,
+    suggestion: Suggestion,
+) -> bool:
+    """Answer the customer for the shop, only when the owner allowed it and Telegram grants
+    can_reply, and only with a confident match (an abstaining bot should not speak for a shop).
+    Stored as role bot: it stops no clock."""
+    if not (_auto_reply_on(account, config) and account.can_reply and suggestion.matches):
+        return False
+    key = chat_key(account.id, message.chat.id)
+    sent = []
+    try:
+        for part in split_long(suggestion.replies[0]):
+            reply = await bot.send_message(
+                message.chat.id, part, business_connection_id=account.id, parse_mode=None
+            )
+            sent.append(
+                TimelineMessage(
+                    conversation=conversation,
+                    external_id=f"{key}:{reply.message_id}",
+                    ts=clock(),
+                    role="bot",
+                    sender="csbot",
+                    text=part,
+                    title=message.chat.full_name,
+                )
+            )
+    except TelegramAPIError as exc:
+        log.warning("auto-reply in %s failed: %s", key, exc)
+    await db.add_timeline(SOURCE, sent)
+    return bool(sent)
+
+
+async def _copilot(
+    bot: Bot,
+    db: Storage,
+    clock: Callable[[], float],
+    account: BusinessAccount,
+    message: Message,
+    suggestion: Suggestion,
+    library: str,
+    tone: str,
+    auto_replied: bool,
+) -> None:
+    """The suggested replies, privately in the owner's chat with the bot (never to the
+    customer), stored as an exchange so the usual buttons (换一个, 语气, 👍👎) work on them."""
+    text = message.text or message.caption or ""
+    received = clock()
+    exchange = await db.add_exchange(
+        chat_id=account.user_chat_id,
+        user_id=message.from_user.id if message.from_user else None,
+        library=library,
+        text=text,
+        intents=[(m.intent, m.score) for m in suggestion.matches],
+        tone=tone,
+        received_at=received,
+    )
+    quoted = text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
+    lines = [
+        texts.COPILOT_HEADER.format(customer=escape(message.chat.full_name), text=escape(quoted))
+    ]
+    if auto_replied:
+        lines.append(texts.COPILOT_AUTO_REPLIED)
+    lines.append(suggestion_html(suggestion, tone))
+    chunks = split_message("\n".join(lines))
+    try:
+        for n, chunk in enumerate(chunks):
+            last = n == len(chunks) - 1
+            sent = await bot.send_message(
+                account.user_chat_id,
+                chunk,
+                reply_markup=keyboards.suggestion_keyboard(exchange, tone) if last else None,
+            )
+    except TelegramAPIError as exc:
+        await db.mark_failed(exchange, f"{type(exc).__name__}: {exc}")
+        log.warning("copilot message to %s failed: %s", account.user_chat_id, exc)
+        return
+    await db.mark_replied(
+        exchange,
+        reply=suggestion.replies[0] if suggestion.replies else "",
+        bot_message_id=sent.message_id,
+        replied_at=clock(),
+    )
+
+
+async def _tell(bot: Bot, chat_id: int, text: str) -> None:
+    """A notice to an owner; one that cannot be delivered is not worth failing the update."""
+    try:
+        await bot.send_message(chat_id, text)
+    except TelegramAPIError as exc:
+        log.warning("could not tell %s about the business connection: %s", chat_id, exc)
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+    router.business_connection.register(on_connection)
+    router.business_message.register(on_message)
+    router.message.register(autoreply, Command("autoreply"))
+    return router
