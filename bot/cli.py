@@ -405,6 +405,24 @@ def bench(
     out.print(f"冷启动 (新进程, 从 import 到第一条回复): {cold:.2f} s")
 
 
+@app.command()
+def practice(
+    config: ConfigOption = None,
+    scenario: Annotated[str | None, typer.Option(help="场景 id (不填则列出来选)")] = None,
+    name: Annotated[str, typer.Option(help="练习者的名字, 用于记录进度")] = "控制台",
+) -> None:
+    """Practise with a customer played by the assistant: timed, scored, explained."""
+    import asyncio
+
+    from bot.practice.console import run_console
+
+    settings = get_config(config)
+    try:
+        asyncio.run(run_console(settings, scenario_id=scenario, name=name, out=out))
+    except LibraryError as exc:
+        fail(str(exc))
+
+
 app.command(name="report")(report_command)
 app.add_typer(import_app, name="import")
 
