@@ -6,13 +6,13 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from bot.config import SHIPPED_PHRASES, Config, ConfigError, load_config
+from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.config import SHIPPED_PHRASES, Config
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, load_library, normalize
@@ -24,28 +24,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="配置文件 (默认 ./config.yaml, 没有则用默认值)")
-]
 LibraryOption = Annotated[
     Path | None, typer.Option("--library", help="话术库文件或文件夹 (默认: 配置里的默认库)")
 ]
 ToneOption = Annotated[str | None, typer.Option("--tone", help="亲切 或 正式")]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(message, markup=False)
-    raise typer.Exit(code)
-
-
-def get_config(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        fail(str(exc), 2)
 
 
 def get_assistant(config: Config, library_path: Path | None) -> Assistant:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
 from bot.service_time.imports import History, ImportFileError, read_csv, read_telegram_export, store
 from bot.storage import Storage
@@ -21,13 +21,6 @@ import_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-# bot.cli imports this module, so its helpers are imported where they are used.
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="配置文件 (默认 ./config.yaml, 没有则用默认值)")
-]
 
 
 @import_app.command("telegram-export")
@@ -77,13 +70,11 @@ def csv_file(
 
 
 def _config(path: Path | None) -> Config:
-    from bot.cli import get_config
 
     return get_config(path)
 
 
 def _read(read: Callable[[], History]) -> History:
-    from bot.cli import fail
 
     try:
         return read()
@@ -92,7 +83,6 @@ def _read(read: Callable[[], History]) -> History:
 
 
 def _store(settings: Config, history: History) -> int:
-    from bot.cli import fail
 
     database = settings.storage.database
 

@@ -11,15 +11,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from bot.cli_common import ConfigOption, get_config, out
 from bot.config import Config
 from bot.service_time.metrics import Summary
 from bot.service_time.report import Report, as_csv, as_json, build_report, chart
 from bot.storage import Storage
-
-out = Console(highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -120,7 +118,7 @@ def breaches_table(report: Report, limit: int) -> Table:
 
 
 def report_command(
-    config: Annotated[Path | None, typer.Option("--config", help="配置文件")] = None,
+    config: ConfigOption = None,
     since: Annotated[str | None, typer.Option(help="起始时间 (含), 如 2026-11-01")] = None,
     until: Annotated[str | None, typer.Option(help="结束时间 (不含), 如 2026-12-01")] = None,
     agent: Annotated[str | None, typer.Option(help="只看这个客服 (名字或 id)")] = None,
@@ -132,8 +130,6 @@ def report_command(
     ] = None,
 ) -> None:
     """First/next response times per agent against the 15 s / 20 s targets, breaches, 平响."""
-    from bot.cli import get_config
-
     settings = get_config(config)
     zone = settings.service_targets.timezone
     report = asyncio.run(
