@@ -24,6 +24,25 @@ SHIPPED_LIBRARIES = {
 }
 
 
+#: Every key config.yaml may hold, so a typo is reported instead of silently ignored.
+KNOWN_KEYS: dict[str, set[str]] = {
+    "telegram": {
+        "token", "api_base", "throttle_messages", "throttle_seconds", "webhook_secret",
+        "webhook_listen",
+    },
+    "storage": {"database"},
+    "service_targets": {
+        "first_response_seconds", "next_response_seconds", "business_hours", "timezone",
+        "idle_gap_minutes", "nudge_before_seconds",
+    },
+    "access": {"open", "admins", "managers", "staff"},
+    "library": {"default", "paths", "values"},
+    "replies": {"tone", "count"},
+    "matcher": {"threshold"},
+    "business": {"auto_reply"},
+}  # fmt: skip
+
+
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and line."""
 
@@ -143,6 +162,7 @@ def load_config(
         data, lines = _read(path)
         base = path.resolve().parent
     reader = _Sections(path, data, lines)
+    reader.known(KNOWN_KEYS)
     telegram = reader.section("telegram")
     token = environ.get(TOKEN_ENV) or reader.text(telegram, "telegram.token", "")
     storage = reader.section("storage")
@@ -235,6 +255,16 @@ class _Sections:
     def fail(self, key: str, message: str) -> None:
         line = self.lines.get(key, self.lines.get(key.split(".")[0], 0))
         raise ConfigError(f"{self.path}:{line}: {key}: {message}")
+
+    def known(self, keys: dict[str, set[str]]) -> None:
+        for top, value in self.data.items():
+            if top not in keys:
+                self.fail(str(top), f"不认识的配置项 (可用: {', '.join(keys)})")
+            if isinstance(value, dict):
+                for key in value:
+                    if key not in keys[top]:
+                        allowed = ", ".join(sorted(keys[top]))
+                        self.fail(f"{top}.{key}", f"不认识的配置项 (可用: {allowed})")
 
     def section(self, key: str) -> dict[str, Any]:
         value = self.data.get(key) or {}
