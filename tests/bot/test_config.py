@@ -57,5 +57,5 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path):
 
 
 def test_a_missing_config_file_says_how_to_make_one(tmp_path):
-    with pytest.raises(ConfigError, match="config.example.yaml"):
+    with pytest.raises(ConfigError, match=r"config\.example\.yaml"):
         load_config(tmp_path / "nope.yaml", environ={})
