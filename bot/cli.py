@@ -306,6 +306,7 @@ def evaluate_cmd(
         "multi-intent exact set",
         *(f"{r.multi_exact_rate:.1%} ({r.multi_exact}/{r.multi})" for r in reports),
     )
+    table.add_row("all lines", *(f"{r.overall:.1%}" for r in reports))
     for tag in sorted({t for r in reports for t in r.by_tag}):
         cells = []
         for r in reports:

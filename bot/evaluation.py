@@ -43,6 +43,13 @@ class Report:
         return self.abstained / self.out_of_scope if self.out_of_scope else 0.0
 
     @property
+    def overall(self) -> float:
+        """Every line judged by its kind: top-1, abstention, or the exact set of needs."""
+        lines = self.in_scope + self.out_of_scope + self.multi
+        right = self.top1_correct + self.abstained + self.multi_exact
+        return right / lines if lines else 0.0
+
+    @property
     def multi_exact_rate(self) -> float:
         return self.multi_exact / self.multi if self.multi else 0.0
 
