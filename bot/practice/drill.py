@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.practice.scenarios import Scenario, customer_line
-from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS, Score, score_answer
+from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS, Score, score_answer, weakest_skill
 from intents import Assistant
 
 
@@ -28,7 +28,7 @@ class Summary:
     answers: int
     total: float  # mean score 0-100
     skills: dict[str, float]  # mean share of each skill's points, 0-1
-    weakest: str
+    weakest: str | None  # None when every skill is full
     tip: str
 
 
@@ -109,14 +109,14 @@ class Drill:
 
     def summary(self) -> Summary:
         if not self.feedback:
-            return Summary(0, 0.0, {}, "speed", TIPS["speed"])
+            return Summary(0, 0.0, {}, None, "")
         skills = {
             skill: sum(f.score.check(skill).ratio for f in self.feedback) / len(self.feedback)
             for skill in WEIGHTS
         }
-        weakest = min(skills, key=lambda s: (skills[s], -WEIGHTS[s]))
         total = sum(f.score.total for f in self.feedback) / len(self.feedback)
-        return Summary(len(self.feedback), total, skills, weakest, TIPS[weakest])
+        weakest = weakest_skill(skills)
+        return Summary(len(self.feedback), total, skills, weakest, TIPS[weakest] if weakest else "")
 
 
 def feedback_lines(feedback: Feedback) -> list[str]:
@@ -134,6 +134,8 @@ def feedback_lines(feedback: Feedback) -> list[str]:
 def summary_lines(summary: Summary) -> list[str]:
     lines = [f"练习结束: 共 {summary.answers} 题, 平均 {summary.total:.0f} 分"]
     lines += [f"  {SKILL_NAMES[s]} {v:.0%}" for s, v in summary.skills.items()]
-    if summary.answers:
+    if summary.weakest:
         lines.append(f"最需要加强: {SKILL_NAMES[summary.weakest]}。{summary.tip}")
+    elif summary.answers:
+        lines.append("每一项都拿满了, 可以挑战更难的场景 💪")
     return lines

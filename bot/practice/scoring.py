@@ -54,6 +54,21 @@ BLAME = re.compile(
 _COUNTED = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
+#: A skill at this share of its points or more has nothing left to improve.
+FULL = 0.999
+
+
+def weakest_skill(shares: dict[str, float]) -> str | None:
+    """The skill with the lowest share of its points (a tie goes to the one worth more), or
+    None when every skill is full.
+
+    >>> weakest_skill({**dict.fromkeys(WEIGHTS, 1.0), "typing": 0.2})
+    'typing'
+    """
+    weakest = min(shares, key=lambda skill: (shares[skill], -WEIGHTS[skill]))
+    return None if shares[weakest] >= FULL else weakest
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     skill: str

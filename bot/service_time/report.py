@@ -223,15 +223,11 @@ def chart(report: Report, path: Path | io.BytesIO) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    chinese = _use_cjk_font(plt)
+    chinese = use_cjk_font(plt)
     text = _LABELS_ZH if chinese else _LABELS_EN
 
     def label(name: str) -> str:
-        if chinese or name.isascii():
-            return name
-        from pypinyin import lazy_pinyin
-
-        return "".join(w.capitalize() for w in lazy_pinyin(name))
+        return name if chinese else latin_name(name)
 
     r = report.rounds
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), dpi=110)
@@ -275,6 +271,15 @@ def chart(report: Report, path: Path | io.BytesIO) -> None:
     plt.close(fig)
 
 
+def latin_name(name: str) -> str:
+    """A person's name in pinyin (小美 → XiaoMei), for charts on machines without a CJK font."""
+    if name.isascii():
+        return name
+    from pypinyin import lazy_pinyin
+
+    return "".join(w.capitalize() for w in lazy_pinyin(name))
+
+
 _CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -288,7 +293,7 @@ _CJK_FONTS = (
 )
 
 
-def _use_cjk_font(plt: object) -> bool:
+def use_cjk_font(plt: object) -> bool:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}

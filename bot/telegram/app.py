@@ -26,6 +26,7 @@ from bot.telegram import texts
 from bot.telegram.middlewares import AccessMiddleware, RetryMiddleware, ThrottlingMiddleware
 from bot.telegram.nudges import Scheduler
 from bot.telegram.routers import get_routers
+from bot.telegram.routers.practice import Drills
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,12 @@ def create_dispatcher(
 ) -> Dispatcher:
     scheduler = Scheduler(clock)  # live-mode nudges; runs while the dispatcher does
     dp = Dispatcher(
-        config=config, assistants=assistants, db=storage, clock=clock, scheduler=scheduler
+        config=config,
+        assistants=assistants,
+        db=storage,
+        clock=clock,
+        scheduler=scheduler,
+        drills=Drills(),  # practice drills in progress, per trainee
     )
     dp.startup.register(scheduler.start)
     dp.shutdown.register(scheduler.stop)

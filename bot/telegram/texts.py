@@ -32,10 +32,13 @@ HELP = (
     "/tone 切换默认语气 (亲切 / 正式)\n"
     "/whoami 查看我的 Telegram id 和权限\n"
     "/mystats 我的响应时间\n"
+    "/practice 练习接待: 我扮演顾客, 计时打分; /practice 场景id 直接开始, /stop 结束\n"
+    "/progress 我的练习进度和曲线\n"
     "/autoreply 查看或开关 Business 自动回复 (on / off)\n"
     "/stats 响应时间统计和图表, /stats 名字 只看一位客服 (主管)\n"
     "/breaches 最近的超时记录 (主管)\n"
     "/export 导出统计 CSV (主管)\n"
+    "/trainees 所有学员的练习进度 (主管)\n"
     "/reload 重新加载话术库 (管理员)"
 )
 REFUSED = (
@@ -95,10 +98,14 @@ COMMANDS = {
     "tone": "切换语气",
     "whoami": "我的 id 和权限",
     "mystats": "我的响应时间",
+    "practice": "练习接待 (计时打分)",
+    "stop": "结束练习",
+    "progress": "我的练习进度",
     "autoreply": "Business 自动回复开关",
     "stats": "响应时间统计 (主管)",
     "breaches": "最近的超时 (主管)",
     "export": "导出统计 CSV (主管)",
+    "trainees": "学员练习进度 (主管)",
     "reload": "重新加载话术库 (管理员)",
 }
 
@@ -165,3 +172,42 @@ MYSTATS_UNKNOWN = (
     "还没有找到你的回复记录。统计按客服名字对应: 导入或接待时的客服名要和你的 Telegram id "
     "({user_id})、用户名或名字一致, 不一致的话请店长导入时用 --agent 写对。"
 )
+
+# --- practice mode: /practice, /stop, /progress, /trainees ------------------------------------
+
+PRACTICE_PICK = (
+    "🎓 选一个练习场景, 我来扮演顾客, 你来当客服 (🟢 入门 · 🟡 进阶 · 🔴 困难)。\n"
+    "也可以直接发 /practice 场景id, 例如 /practice {example}"
+)
+PRACTICE_BUTTON = "{mark} {level} · {title} ({turns} 轮)"
+LEVEL_MARKS = {1: "🟢", 2: "🟡", 3: "🔴"}
+PRACTICE_UNKNOWN = "没有这个练习场景: {scenario}。可以选: {ids}"
+PRACTICE_BROKEN = "练习场景文件有问题, 暂时没法练习, 请联系管理员:\n{problems}"
+PRACTICE_START = (
+    "🎓 <b>{title}</b> · {level} · 共 {turns} 轮\n"
+    "我扮演顾客, 你来回复。顾客每句话发出就开始计时: 第一句 {first:g} 秒内回, "
+    "之后每句 {next:g} 秒内回。直接打字回复, 发 /stop 随时结束。"
+)
+PRACTICE_CUSTOMER = "👤 顾客: {line}"
+PRACTICE_REFERENCE = "💡 参考话术 (点一下就能复制):"
+PRACTICE_BUSY = "正在练习「{title}」: 请直接回复顾客, 或发 /stop 结束练习后再用其他命令。"
+PRACTICE_TEXT_ONLY = "练习时请用文字回复顾客哦。"
+PRACTICE_WAIT = "上一句还在点评中, 稍等一下再回复哦。"
+PRACTICE_NOT_RUNNING = "现在没有进行中的练习, 发 /practice 开始一个吧。"
+PRACTICE_NEXT = "发 /progress 看看自己的进步, 或发 /practice 再练一个。"
+
+PROGRESS_EMPTY = "你还没有练习记录, 发 /practice 开始第一次练习吧。"
+PROGRESS_HEADER = "📈 <b>你的练习记录</b> (共 {count} 次, 下面是最近 {shown} 次, 时间为 {timezone})"
+PROGRESS_LINE = "• {time} {scenario} · <b>{total:.0f} 分</b> ({answers} 题)\n  {skills}"
+PROGRESS_SKILL = "{name} {share:.0%}"
+PROGRESS_WEAKEST = "最近 {recent} 次里最需要加强: <b>{skill}</b>。{tip}"
+PROGRESS_ALL_FULL = "最近 {recent} 次每一项都是满分, 继续保持 👍 可以试试更难的场景。"
+PROGRESS_CHART = "每项技能的得分随时间的变化 (占该项满分的 %), 黑线是总分"
+TRAINEES_EMPTY = "还没有人练习过。新客服发 /practice 就能开始练习。"
+TRAINEES_HEADER = "🎓 <b>学员练习进度</b> ({count} 人, 最弱项按各自最近 {recent} 次算)"
+TRAINEES_LINE = (
+    "• <b>{name}</b> · 练习 {sessions} 次 · 最近 {latest:.0f} 分 · 平均 {mean:.0f} 分 · "
+    "最弱: {weakest}"
+)
+TRAINEES_ALL_FULL = "无 (全部满分)"
+TRAINEES_CHART = "每位学员每次练习的得分 (0-100)"

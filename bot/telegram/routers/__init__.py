@@ -2,11 +2,23 @@
 
 from aiogram import Router
 
-from bot.telegram.routers import admin, browse, business, common, media, settings, stats, suggest
+from bot.telegram.routers import (
+    admin,
+    browse,
+    business,
+    common,
+    media,
+    practice,
+    settings,
+    stats,
+    suggest,
+)
 
 
 def get_routers() -> list[Router]:
     return [
+        # first: during a drill the trainee's texts are answers, and other commands wait
+        practice.get_router(),
         common.get_router(),
         settings.get_router(),
         browse.get_router(),

@@ -113,3 +113,37 @@ async def test_csbot_run_with_a_rejected_token_exits_with_one_line(api, tmp_path
     err = await stop_bot(bot)
     assert bot.returncode == 1
     assert "拒绝了这个 token" in err and TOKEN not in err
+
+
+async def test_csbot_run_drives_a_whole_practice_run(api, tmp_path):
+    answers = [
+        "亲,在的~您好,有什么可以帮您的呢?",
+        "亲,页面上能选的颜色和尺码都有现货的哦,拍下就给您安排~",
+        "亲,付款后48小时内发货,默认中通快递,一般2-4天就能到哦~",
+        "不客气哦亲~感谢您光临本店,有需要随时找我呀",
+    ]  # the four turns of thanks_goodbye: 打招呼, 有货吗, 发货, 道别
+    bot = await start_bot(api, tmp_path)
+    try:
+        await api.wait_for("getMe", timeout=60)
+        await api.message(CHAT, "/practice thanks_goodbye")
+        title, line = await api.wait_for("sendMessage", chat_id=CHAT, count=2)
+        assert "问完就走的顾客" in title.params["text"]
+        assert line.params["text"].startswith("👤 顾客: ")
+        for turn, answer in enumerate(answers, 1):
+            await api.message(CHAT, answer)  # only once the customer's line has arrived
+            sent = await api.wait_for("sendMessage", chat_id=CHAT, count=2 + 2 * turn)
+            feedback, follow = (call.params["text"] for call in sent[-2:])
+            assert "得分" in feedback and "参考话术" in feedback and "<code>" in feedback
+            if turn < len(answers):
+                assert follow.startswith("👤 顾客: ")
+        assert follow.startswith("<b>练习结束: 共 4 题")
+    finally:
+        log = await stop_bot(bot)
+    assert TOKEN not in log
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        [(user_id, finished_at, total)] = db.execute(
+            "SELECT user_id, finished_at, total FROM practice_sessions"
+        ).fetchall()
+        turns = db.execute("SELECT turn FROM practice_answers ORDER BY turn").fetchall()
+    assert user_id == CHAT and finished_at is not None and total >= 85
+    assert turns == [(0,), (1,), (2,), (3,)]

@@ -1,0 +1,210 @@
+"""Practice progress: each trainee's sessions over time, per-trainee summaries and charts.
+
+Plain Python on the rows of ``Storage.practice_progress()``, so /progress, /trainees, a console
+command or a cron job read progress the same way.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.practice.scoring import SKILL_NAMES, WEIGHTS
+from bot.practice.scoring import weakest_skill as weakest_of
+
+# The CJK-font choice is the response-time chart's, so both charts render Chinese (or fall back
+# to English) the same way on the same machine.
+from bot.service_time.report import latin_name, use_cjk_font
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: The weakest skill is judged on the latest sessions only: a weakness trained away drops off.
+RECENT = 5
+SKILL_NAMES_EN = {
+    "speed": "speed",
+    "typing": "typing",
+    "content": "content",
+    "tone": "tone",
+    "compliance": "compliance",
+}
+_LABELS_ZH = {
+    "share": "得分 (占满分 %)",
+    "skills": "各项技能得分",
+    "total": "总分",
+    "score": "得分",
+    "trainees": "学员练习得分",
+}
+_LABELS_EN = {
+    "share": "score (% of full marks)",
+    "skills": "Score per skill",
+    "total": "total",
+    "score": "score",
+    "trainees": "Trainees' practice scores",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One practice session that has at least one scored answer."""
+
+    id: int
+    user_id: int  # Telegram user id; 0 for the console, where the name tells trainees apart
+    user_name: str
+    scenario: str
+    level: int
+    started_at: float  # unix seconds
+    finished_at: float | None
+    total: float  # mean score of its answers, 0-100
+    skills: dict[str, float]  # each skill's mean share of its points, 0-1
+    answers: int
+
+    @property
+    def trainee(self) -> tuple[int, str]:
+        return (self.user_id, "" if self.user_id else self.user_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Trainee:
+    name: str  # as of the latest session; with the user id when two trainees share it
+    user_id: int
+    sessions: tuple[Session, ...]  # oldest first
+
+    @property
+    def latest(self) -> float:
+        return self.sessions[-1].total
+
+    @property
+    def mean(self) -> float:
+        return sum(s.total for s in self.sessions) / len(self.sessions)
+
+    @property
+    def weakest(self) -> str | None:
+        """Judged on the latest RECENT sessions; None when they are all full marks."""
+        return weakest_skill(self.sessions[-RECENT:])
+
+
+def sessions_from(rows: Iterable[Mapping[str, Any]]) -> list[Session]:
+    """Sessions from ``Storage.practice_progress()`` rows, in the same (oldest first) order."""
+    return [
+        Session(
+            id=int(row["session"]),
+            user_id=int(row["user_id"]),
+            user_name=str(row["user_name"]),
+            scenario=str(row["scenario"]),
+            level=int(row["level"]),
+            started_at=float(row["started_at"]),
+            finished_at=None if row["finished_at"] is None else float(row["finished_at"]),
+            total=float(row["total"]),
+            skills={s: float(row[s]) for s in WEIGHTS},
+            answers=int(row["answers"]),
+        )
+        for row in rows
+    ]
+
+
+def weakest_skill(sessions: Sequence[Session]) -> str | None:
+    """The weakest skill over the sessions (mean share), None if every one is full.
+
+    >>> shares = {**dict.fromkeys(WEIGHTS, 1.0), "typing": 0.2}
+    >>> s = Session(1, 7, "小王", "size_bargain", 2, 0.0, None, 88.0, shares, 6)
+    >>> weakest_skill([s])
+    'typing'
+    """
+    count = max(len(sessions), 1)
+    return weakest_of({skill: sum(s.skills[skill] for s in sessions) / count for skill in WEIGHTS})
+
+
+def trainees(sessions: Sequence[Session]) -> list[Trainee]:
+    """Each trainee's sessions, by name then user id."""
+    grouped: dict[tuple[int, str], list[Session]] = {}
+    for session in sessions:
+        grouped.setdefault(session.trainee, []).append(session)
+    shared = Counter(mine[-1].user_name for mine in grouped.values())
+    out = []
+    for mine in grouped.values():
+        name, user_id = mine[-1].user_name, mine[-1].user_id
+        out.append(
+            Trainee(name if shared[name] == 1 else f"{name} ({user_id})", user_id, tuple(mine))
+        )
+    return sorted(out, key=lambda t: (t.name, t.user_id))
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def skills_chart(
+    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
+) -> None:
+    """One trainee's score per skill (and the total) over their sessions, as a PNG."""
+    fig, ax, chinese = _figure()
+    text = _LABELS_ZH if chinese else _LABELS_EN
+    names = SKILL_NAMES if chinese else SKILL_NAMES_EN
+    when = _local_times(sessions, timezone)
+    for skill in WEIGHTS:
+        shares = [100 * s.skills[skill] for s in sessions]
+        ax.plot(when, shares, marker="o", linewidth=1.2, alpha=0.8, label=names[skill])
+    ax.plot(
+        when, [s.total for s in sessions], marker="s", color="black", linewidth=2.2,
+        label=text["total"],
+    )  # fmt: skip
+    ax.set_ylabel(text["share"])
+    ax.set_title(text["skills"])
+    _finish(fig, ax, path)
+
+
+def trainees_chart(
+    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
+) -> None:
+    """Every trainee's session scores over time, one line each, as a PNG."""
+    fig, ax, chinese = _figure()
+    text = _LABELS_ZH if chinese else _LABELS_EN
+    for trainee in trainees(sessions):
+        ax.plot(
+            _local_times(trainee.sessions, timezone),
+            [s.total for s in trainee.sessions],
+            marker="o",
+            label=trainee.name if chinese else latin_name(trainee.name),
+        )
+    ax.set_ylabel(text["score"])
+    ax.set_title(text["trainees"])
+    _finish(fig, ax, path)
+
+
+def _figure() -> tuple[Figure, Axes, bool]:
+    """A figure outside pyplot's global registry, so the bot can draw in a worker thread."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    chinese = use_cjk_font(matplotlib)
+    fig = Figure(figsize=(10, 5), dpi=110)
+    return fig, fig.subplots(), chinese
+
+
+def _finish(fig: Figure, ax: Axes, path: Path | io.BytesIO) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_ylim(0, 105)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # never over a line
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def _local_times(sessions: Sequence[Session], timezone: str) -> list[datetime]:
+    # naive local times: matplotlib would otherwise label the axis in UTC
+    zone = ZoneInfo(timezone)
+    return [
+        datetime.fromtimestamp(s.started_at, UTC).astimezone(zone).replace(tzinfo=None)
+        for s in sessions
+    ]
