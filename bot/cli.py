@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
@@ -322,7 +323,7 @@ def evaluate_cmd(
     for gold in labels:
         if any(g == gold for g, _ in ours.confusion):
             confusion.add_row(gold, *(str(ours.confusion[(gold, p)] or "") for p in labels))
-    out.print(confusion)
+    Console(highlight=False, width=max(out.width, 14 + 13 * len(labels))).print(confusion)
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
 

@@ -147,3 +147,57 @@ async def test_csbot_run_drives_a_whole_practice_run(api, tmp_path):
         turns = db.execute("SELECT turn FROM practice_answers ORDER BY turn").fetchall()
     assert user_id == CHAT and finished_at is not None and total >= 85
     assert turns == [(0,), (1,), (2,), (3,)]
+
+
+async def test_csbot_run_webhook_checks_the_secret_header(api, tmp_path):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:  # a free loopback port for the webhook server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"telegram:\n  api_base: {api.base}\n  webhook_secret: s3cret-header\n"
+        f"  webhook_listen: 127.0.0.1:{port}\n"
+        f"storage:\n  database: {tmp_path / 'hook.db'}\naccess:\n  open: true\n",
+        encoding="utf-8",
+    )
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        "--webhook", f"https://shop.example/tg/{port}",
+        cwd=ROOT, env={**os.environ, "CSBOT_TELEGRAM_TOKEN": TOKEN},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        [hook] = await api.wait_for("setWebhook", timeout=60)
+        assert hook.params["url"] == f"https://shop.example/tg/{port}"
+        assert hook.params["secret_token"] == "s3cret-header"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "date": 1_764_374_400,
+                "chat": {"id": CHAT, "type": "private"},
+                "from": {"id": CHAT, "is_bot": False, "first_name": "小王"},
+                "text": "有色差吗",
+            },
+        }
+        url = f"http://127.0.0.1:{port}/tg/{port}"
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):  # the server starts listening right after setWebhook
+                try:
+                    async with http.post(url, json=update) as refused:
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            assert refused.status == 401
+            header = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-header"}
+            async with http.post(url, json=update, headers=header) as accepted:
+                assert accepted.status == 200
+        [reply] = await api.wait_for("sendMessage", chat_id=CHAT)
+        assert "颜色/色差" in reply.params["text"]
+    finally:
+        log = await stop_bot(bot)
+    assert "s3cret-header" not in log and TOKEN not in log
