@@ -219,7 +219,8 @@ class Matcher:
         score, examples, hits = self._score(clause)
         out_of_scope = score[-1]
         score = score[:-1]
-        k, runner = np.argsort(-score)[:2].tolist()
+        k, *others = np.argsort(-score)[:2].tolist()
+        runner = others[0] if others else None
         best = float(score[k])
         if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
@@ -232,8 +233,8 @@ class Matcher:
                 example=self._texts[e] if e >= 0 else "",
                 shared=tuple(w for w in clause.words if e >= 0 and w in self._words[e]),
                 keywords=tuple(hits.get(k, ())),
-                runner_up=self._ids[runner],
-                runner_up_score=round(float(score[runner]), 3),
+                runner_up=self._ids[runner] if runner is not None else None,
+                runner_up_score=round(float(score[runner]), 3) if runner is not None else 0.0,
             )
         ]
 

@@ -110,3 +110,16 @@ def test_any_text_gets_a_valid_result(matcher, assistant, text):
     suggestion = assistant.suggest(text)
     assert suggestion.replies
     assert all("{" not in r and "}" not in r for r in suggestion.replies)
+
+
+def test_a_library_of_one_intent_matches_without_a_runner_up():
+    from intents import Intent, Library, Matcher, Reply
+
+    library = Library(
+        "mini",
+        "mini",
+        (Intent("price", ("包邮吗", "能便宜点吗", "多少钱"), (Reply("亲,满99包邮哦"),)),),
+    )
+    [m] = Matcher(library).match("包邮不")
+    assert m.intent == "price" and m.runner_up is None
+    assert Matcher(library).match("今天天气真好") == []
