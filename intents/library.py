@@ -26,6 +26,7 @@ KEY_INTENT = "intent"
 KEY_DESCRIPTION = "description"
 KEY_KEYWORDS = "keywords"
 KEY_TAGS = "tags"
+KEY_SOCIAL = "social"  # true: a courtesy (在吗, 谢谢) that ranks after the message's real asks
 KEY_EXAMPLES = "examples"
 KEY_REPLIES = "replies"
 # reply keys
@@ -43,7 +44,15 @@ _TOP_KEYS = {
     KEY_OUT_OF_SCOPE,
     KEY_INTENTS,
 }
-_INTENT_KEYS = {KEY_INTENT, KEY_DESCRIPTION, KEY_KEYWORDS, KEY_TAGS, KEY_EXAMPLES, KEY_REPLIES}
+_INTENT_KEYS = {
+    KEY_INTENT,
+    KEY_DESCRIPTION,
+    KEY_KEYWORDS,
+    KEY_TAGS,
+    KEY_EXAMPLES,
+    KEY_REPLIES,
+    KEY_SOCIAL,
+}
 _REPLY_KEYS = {KEY_TEXT, KEY_TONE, KEY_TAGS}
 _INTENT_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -91,6 +100,7 @@ class Intent:
     description: str = ""
     tags: tuple[str, ...] = ()
     source: str = ""
+    social: bool = False
 
 
 @dataclass(frozen=True)
@@ -272,6 +282,7 @@ class _Reader:
                 keywords=tuple(self.strings(fields.get(KEY_KEYWORDS), KEY_KEYWORDS)),
                 description=self.optional_text(fields, KEY_DESCRIPTION),
                 tags=tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS)),
+                social=self.flag(fields.get(KEY_SOCIAL), KEY_SOCIAL),
                 source=f"{self.path}:{_line(node)}",
             )
         )
@@ -344,6 +355,14 @@ class _Reader:
             self.error(node, f"{where} 不能是空的")
             return None
         return value
+
+    def flag(self, node: yaml.Node | None, where: str) -> bool:
+        if node is None:
+            return False
+        if not isinstance(node, yaml.ScalarNode) or node.value not in {"true", "false"}:
+            self.error(node, f"{where} 应该是 true 或 false")
+            return False
+        return node.value == "true"
 
     def optional_text(self, fields: dict[str, yaml.Node], key: str) -> str:
         return (self.text(fields[key], key) or "") if key in fields else ""

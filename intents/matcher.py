@@ -32,6 +32,7 @@ _MIN_OVERLAP = 0.15
 _PYTHON_POSTINGS = 3_000
 #: Features in more than this share of examples (吗, 的, 我) say nothing about the intent.
 _STOP_SHARE = 0.25
+_CHAR = "\x02"  # marks a character feature, apart from phonetic codes and words
 
 # a connector starts a new ask only at a clause start or after a question ends (吗/呢/了…);
 # in 还有货吗 or l码还有没有, 还有 is the question itself
@@ -107,6 +108,7 @@ class Matcher:
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
+        self._social = {i.id for i in library.intents if i.social}
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
@@ -120,8 +122,7 @@ class Matcher:
     def _build_examples(self) -> None:
         texts: list[str] = []
         owners: list[int] = []
-        codes: list[str] = []
-        words: list[tuple[str, ...]] = []
+        clauses: list[_Clause] = []
         labelled = [(k, e) for k, i in enumerate(self.library.intents) for e in i.examples]
         labelled += [(len(self._ids), e) for e in self.library.out_of_scope]  # the last class
         for owner, example in labelled:
@@ -130,14 +131,15 @@ class Matcher:
                 continue
             texts.append(example)
             owners.append(owner)
-            codes.append(clause.code)
-            words.append(clause.words)
+            clauses.append(clause)
+        codes = [c.code for c in clauses]
+        words = [c.words for c in clauses]
         self._texts, self._codes, self._words = texts, codes, words
         self._owners = np.array(owners, dtype=np.int32)
         feature_ids: dict[str, int] = {}
         rows: list[list[int]] = []
-        for code, ws in zip(codes, words, strict=True):
-            features = _features(_Clause("", code, ws))
+        for clause in clauses:
+            features = _features(clause)
             rows.append([feature_ids.setdefault(f, len(feature_ids)) for f in features])
         n = len(codes)
         df = np.zeros(len(feature_ids), dtype=np.int64)
@@ -152,8 +154,9 @@ class Matcher:
             for f in row:
                 postings[f].append(e)
         self._feature_ids = feature_ids
-        # single syllables are kept for the profile but too common to retrieve examples by
-        self._retrieves = [len(f) > 1 for f in feature_ids]
+        # single syllables and characters are kept for the profile but are too common to
+        # retrieve examples by
+        self._retrieves = [len(f) > 1 and f[0] != _CHAR for f in feature_ids]
         self._posting_lists = postings
         self._postings = [np.array(p, dtype=np.intp) for p in postings]
         self._posting_weights = [
@@ -162,7 +165,7 @@ class Matcher:
         self._idf_list = self._idf.tolist()
         self._owner_list = self._owners.tolist()
         self._norms = np.array(
-            [sum(self._idf[f] for f in row if len(names[f]) > 1) or 1.0 for row in rows]
+            [sum(self._idf[f] for f in row if self._retrieves[f]) or 1.0 for row in rows]
         )
         self._norm_list = self._norms.tolist()
         # how strongly each feature speaks for each intent (last column: out of scope),
@@ -208,6 +211,9 @@ class Matcher:
         ranked = sorted(found.values(), key=lambda m: -m.score)
         if not ranked or ranked[0].score < self.threshold:
             return []
+        # 在吗,包邮吗: the greeting is real, but the ask is what the customer needs answered first
+        asks = any(m.intent not in self._social and m.score >= self.threshold for m in ranked)
+        ranked.sort(key=lambda m: asks and m.intent in self._social)  # stable: scores order stays
         return ranked[:limit]
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
@@ -352,6 +358,8 @@ def _features(clause: _Clause) -> set[str]:
     code = clause.code
     features = set(code)
     features.update([code[i : i + 2] for i in range(len(code) - 1)])
+    # the characters themselves too: sound-alikes (白/拜, 吗/码) must not be all there is
+    features.update([_CHAR + ch for ch in clause.text if ch > "\u2e7f"])
     if len(code) == sum(map(len, clause.words)):  # one code per character: slice, don't convert
         start = 0
         for word in clause.words:
