@@ -148,7 +148,6 @@ class Matcher:
         self._idf = np.log((n + 1) / (df + 0.5)).astype(np.float64)
         stop = df > max(3, _STOP_SHARE * n)
         self._idf[stop] = 0.0
-        names = list(feature_ids)
         postings: list[list[int]] = [[] for _ in feature_ids]
         for e, row in enumerate(rows):
             for f in row:
