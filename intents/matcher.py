@@ -30,8 +30,9 @@ MAX_CLAUSES = 8
 _MIN_OVERLAP = 0.15
 #: Up to this many postings a plain loop adds them up faster than numpy's fixed costs.
 _PYTHON_POSTINGS = 3_000
-#: Features in more than this share of examples (吗, 的, 我) say nothing about the intent.
-_STOP_SHARE = 0.25
+#: Features in more than this share of examples (吗, 的, 我, and in big libraries their stock
+#: phrases) say little about the intent, and their long posting lists cost the most.
+_STOP_SHARE = 0.1
 _CHAR = "\x02"  # marks a character feature, apart from phonetic codes and words
 
 # a connector starts a new ask only at a clause start or after a question ends (吗/呢/了…);
