@@ -314,7 +314,6 @@ def evaluate_cmd(
             right, total = r.by_tag.get(tag, (0, 0))
             cells.append(f"{right / total:.1%} ({right}/{total})" if total else "")
         table.add_row(f"  tag {tag}", *cells)
-    out.print(table)
     ours = reports[0]
     labels = sorted({g for g, _ in ours.confusion} | {p for _, p in ours.confusion})
     confusion = Table(
@@ -326,6 +325,7 @@ def evaluate_cmd(
     Console(highlight=False, width=max(out.width, 14 + 13 * len(labels))).print(confusion)
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
+    out.print(table)  # last, so the headline figures are what a terminal or `tail` shows
 
 
 @app.command()
