@@ -398,13 +398,15 @@ def practice(
     """Practise with a customer played by the assistant: timed, scored, explained."""
     import asyncio
 
-    from bot.practice.console import run_console
+    from bot.practice.console import UnknownScenario, run_console
 
     settings = get_config(config)
     try:
         asyncio.run(run_console(settings, scenario_id=scenario, name=name, out=out))
     except LibraryError as exc:
         fail(str(exc))
+    except UnknownScenario as exc:
+        fail(str(exc), 2)
 
 
 app.command(name="report")(report_command)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.service_time.hours import BusinessHours, HoursError, parse_windows
+from intents import yaml_problem
 from intents.library import TONES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -225,12 +226,10 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"{path}:{mark.line + 1 if mark else 0}: YAML 语法错误: {exc.problem}"
-        ) from None
+        line, problem = yaml_problem(exc, text)
+        raise ConfigError(f"{path}:{line}: {problem}") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}:0: 读不了配置文件: {exc}") from None
+        raise ConfigError(f"{path}: 读不了配置文件：{exc}") from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):

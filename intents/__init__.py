@@ -15,6 +15,7 @@ from intents.normalize import normalize
 from intents.phonetic import phonetic
 from intents.render import TemplateError, placeholders, render, split_long
 from intents.segment import Segmenter
+from intents.yaml_errors import yaml_problem
 
 __all__ = [
     "Assistant",
@@ -36,4 +37,5 @@ __all__ = [
     "render",
     "split_clauses",
     "split_long",
+    "yaml_problem",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from intents.render import TemplateError, placeholders, render
+from intents.yaml_errors import yaml_problem
 
 SCHEMA_VERSION = 1
 # top-level keys
@@ -70,8 +71,12 @@ class Problem:
     line: int
     message: str
 
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+    def __str__(self) -> str:  # line 0: the problem is the whole file (missing, unreadable)
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
 
 
 class LibraryError(Exception):
@@ -200,11 +205,10 @@ class _Reader:
         self.path = path
         self.sources.append(path)
         try:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+            source = path.read_text(encoding="utf-8")
+            root = yaml.compose(source, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            self.error(line, f"YAML 语法错误: {exc.problem or exc.context}")
+            self.error(*yaml_problem(exc, source))
             return
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             self.error(0, f"读不了这个文件: {exc}")

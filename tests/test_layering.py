@@ -49,6 +49,7 @@ def test_public_surface_is_what_all_says():
             "render",
             "split_clauses",
             "split_long",
+            "yaml_problem",
         ]
     )
     for name in intents.__all__:

@@ -26,6 +26,10 @@ async def _read(prompt: str) -> str | None:
         return None
 
 
+class UnknownScenario(ValueError):
+    """--scenario names no shipped scenario; the message lists the ones there are."""
+
+
 async def _choose(
     scenarios: list[Scenario], scenario_id: str | None, out: Console
 ) -> Scenario | None:
@@ -33,10 +37,9 @@ async def _choose(
         for scenario in scenarios:
             if scenario.id == scenario_id:
                 return scenario
-        out.print(
-            f"没有场景 {scenario_id}; 可选: {', '.join(s.id for s in scenarios)}", markup=False
+        raise UnknownScenario(
+            f"没有场景「{scenario_id}」。可选：{'、'.join(s.id for s in scenarios)}"
         )
-        return None
     for n, s in enumerate(scenarios, 1):
         out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title} ({s.id})", markup=False)
     choice = await _read("选一个场景的编号: ")

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import SHIPPED_LIBRARIES, SHIPPED_PHRASES
-from intents import Library, LibraryError, Problem, load_library, normalize
+from intents import Library, LibraryError, Problem, load_library, normalize, yaml_problem
 
 # The node walking (line numbers, key and type checks, messages) is the library loader's, so a
 # scenario error reads exactly like a library error.
@@ -161,10 +161,10 @@ class _ScenarioReader(_Reader):
     def read_file(self, path: Path) -> Scenario | None:  # type: ignore[override]
         self.path = path
         try:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+            source = path.read_text(encoding="utf-8")
+            root = yaml.compose(source, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            self.error(mark.line + 1 if mark else 0, f"YAML 语法错误: {exc.problem or exc.context}")
+            self.error(*yaml_problem(exc, source))
             return None
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             self.error(0, f"读不了这个文件: {exc}")

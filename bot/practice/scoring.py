@@ -44,6 +44,8 @@ TIPS = {
     "compliance": "别用「最」「第一」「绝对」「100%」这类绝对化用语, 也别让顾客加微信、私下交易。",
 }
 TYPING_TARGET = 50  # 字/分钟
+#: An answer that breaks the 广告法 or sends the customer off the platform scores at most this.
+RED_LINE_CAP = 40
 POLITE = re.compile(r"亲|您|请|谢谢|感谢|抱歉|不好意思|辛苦|哦|呢|哈|~|～|😊|🙏")
 COLD = re.compile(
     r"^[\s。.,，!！?？~]*(嗯+|恩+|哦+|噢+|额+|en+|o+k*|好+的?|行|随便)[\s。.,，!！?？~]*$"
@@ -123,7 +125,10 @@ def score_answer(
         _tone(answer),
         _compliance(answer),
     )
-    return Score(round(sum(c.points for c in checks)), checks)
+    total = round(sum(c.points for c in checks))
+    if not checks[-1].points:  # a red line fails the answer, however fast and polite it was
+        total = min(total, RED_LINE_CAP)
+    return Score(total, checks)
 
 
 def _speed(seconds: float, target: float) -> Check:
@@ -183,12 +188,24 @@ def _tone(answer: str) -> Check:
 
 
 def _compliance(answer: str) -> Check:
+    """Zero on any red line; the note names every hit, so one round fixes them all."""
     out_of = WEIGHTS["compliance"]
+    notes = []
     for pattern, why in (
-        (ABSOLUTE_WORDS, "广告法禁用的绝对化用语"),
         (OFF_PLATFORM, "把顾客引到平台外"),
+        (ABSOLUTE_WORDS, "广告法禁用的绝对化用语"),
     ):
-        hit = pattern.search(answer)
-        if hit:
-            return Check("compliance", 0.0, out_of, f"「{hit.group()}」是{why}")
+        hits = dict.fromkeys(_hit_words(pattern, answer))
+        if hits:
+            notes.append("「" + "」「".join(hits) + f"」是{why}")
+    if notes:
+        return Check("compliance", 0.0, out_of, "；".join(notes))
     return Check("compliance", out_of, out_of, "没有违规用语 👍")
+
+
+def _hit_words(pattern: re.Pattern[str], answer: str) -> list[str]:
+    """Each hit as the trainee wrote it: a bare 「最」 is shown with what follows (最低价)."""
+    return [
+        answer[hit.start() : hit.end() + 2] if len(hit.group()) == 1 else hit.group()
+        for hit in pattern.finditer(answer)
+    ]

@@ -37,7 +37,7 @@ def test_the_environment_token_wins_and_never_prints(tmp_path):
         ("access:\n  open: yes please\n", ":2: access.open", "true 或 false"),
         ("service_targets:\n  first_response_seconds: -1\n", ":2:", "大于 0"),
         ("replies:\n  tone: 可爱\n", ":2: replies.tone", "亲切"),
-        ("storage: [a, b\n", ":", "YAML 语法错误"),
+        ("storage: [a, b\n", ":2: YAML 语法错误", "方括号列表"),
         ("- just\n- a list\n", ":1:", "映射"),
     ],
 )

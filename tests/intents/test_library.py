@@ -1,3 +1,4 @@
+import re
 import textwrap
 from pathlib import Path
 
@@ -121,3 +122,22 @@ def test_folder_merges_files_and_refuses_conflicting_defaults(tmp_path):
 def test_missing_path_and_empty_file(tmp_path):
     assert "找不到" in problems_of(tmp_path / "nope.yaml")[0]
     assert "空的" in problems_of(write(tmp_path, ""))[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [("version: 1\nlibrary: a: b\n", 2, "冒号"),
+     ("version: 1\nintents:\n\t- intent: x\n", 3, "Tab"),
+     ("version: 1\nterms: [包邮, 运费险\n", 3, "方括号"),
+     ("version: 1\nname: '网店\n", 3, "引号"),
+     ("version: 1\nintents:\n  - intent: x\n - intent: y\n", 4, "缩进")],
+)  # fmt: skip
+def test_yaml_syntax_errors_are_told_in_chinese_with_the_line(tmp_path, text, line, says):
+    (problem,) = problems_of(write(tmp_path, text))
+    assert problem.startswith(f"{tmp_path / 'lib.yaml'}:{line}: YAML 语法错误")
+    assert says in problem and not re.search(r"found|expected|while|scanning|token", problem)
+
+
+def test_a_missing_library_is_named_without_a_line(tmp_path):
+    (problem,) = problems_of(tmp_path / "nowhere.yaml")
+    assert problem == f"{tmp_path / 'nowhere.yaml'}: 找不到这个话术库文件或文件夹"

@@ -77,9 +77,10 @@ def test_csbot_practice_runs_the_drill_in_the_terminal(tmp_path):
     assert answers_stored == 3
 
 
-def test_unknown_scenario_is_named():
+def test_unknown_scenario_is_named_and_fails():
     result = runner.invoke(app, ["practice", "--scenario", "nope"], input="")
-    assert "没有场景 nope" in result.output
+    assert "没有场景「nope」" in result.output and "size_bargain" in result.output
+    assert result.exit_code == 2
 
 
 def test_progress_is_read_back_per_trainee(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.practice.scoring import TIPS, WEIGHTS, score_answer
+from bot.practice.scoring import RED_LINE_CAP, TIPS, WEIGHTS, score_answer
 
 SIZE_REFERENCES = [
     "亲,方便告诉我您的身高和体重吗?我帮您推荐合适的码数哦~",
@@ -89,6 +89,20 @@ def test_compliance(answer, ok):
     check = score(answer).check("compliance")
     assert (check.points == WEIGHTS["compliance"]) is ok
     assert ok or "「" in check.note
+
+
+def test_red_line_names_every_hit_and_fails_the_answer():
+    # fast, polite and close to the reference: without the red line it would score high
+    s = score_answer(
+        "亲，加我微信给你便宜，全网最低价哦",
+        seconds=5,
+        first=False,
+        references=["亲，加微信给您便宜哦，全网最低价"],
+    )
+    note = s.check("compliance").note
+    assert s.check("compliance").points == 0
+    assert "「微信」是把顾客引到平台外" in note and "「全网」「最低价」" in note
+    assert s.total <= RED_LINE_CAP
 
 
 def test_weights_add_up_and_every_skill_has_a_tip():
