@@ -65,7 +65,7 @@ def rounds(
 
     >>> r = rounds(*map(np.array, ([1, 1, 1], [0.0, 5.0, 30.0], [0, 2, 1], [-1, -1, 7])))
     >>> r.seconds.tolist(), r.agent.tolist()
-    ([30.0, ...], [7])
+    ([30.0], [7])
     """
     hours = hours or BusinessHours()
     people = role != BOT  # a bot's message neither answers nor asks
