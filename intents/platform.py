@@ -70,8 +70,8 @@ PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 def strip_platform(text: str) -> str:
     """``text`` without platform lines, links, item ids and masked values.
 
-    >>> strip_platform("咨询订单号:[订单x] 商品id:[数字x] 什么时候发货")
-    ', , 什么时候发货'
+    >>> strip_platform("咨询订单号:[订单x] 商品id:[数字x] 几号能发货")
+    ', , 几号能发货'
     >>> strip_platform("满[金额x]减吗")
     '满减吗'
     """

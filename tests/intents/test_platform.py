@@ -45,13 +45,13 @@ def test_a_platform_line_alone_gets_no_intent(matcher, line):
 @pytest.mark.parametrize(
     ("message", "intents"),
     [
-        ("咨询订单号:[订单x] 商品ID:[数字x] 什么时候发货", ["shipping"]),
+        ("咨询订单号:[订单x] 商品ID:[数字x] 几号能发货", ["shipping"]),
         ("[图片] 这个有色差吗", ["color"]),
         ("https://item.taobao.com/item.htm?id=680123456789 有M码吗", ["stock"]),
         ("看下这个m.tb.cn/h.5AbCd 包邮吗", ["price"]),
         ("商品ID:680123456789能开发票吗", ["invoice"]),
         ("订单号123456789012345 退款什么时候到", ["after_sales"]),
-        ("#E-s[数字x]#E-s[数字x] 好的谢谢", ["goodbye"]),
+        ("#E-s[数字x]#E-s[数字x] 好嘞 多谢", ["goodbye"]),
         ("[姓名x] 你好 在吗", ["greeting"]),
     ],
 )
