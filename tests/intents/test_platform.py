@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 
 from intents import normalize
-from intents.platform import PLATFORM_PATTERNS
+from intents.platform import PLATFORM_PATTERNS, strip_platform
 
 # Lines as JD's web chat, Taobao's share sheet and the public corpora paste them; alone, the
 # assistant must abstain on each.
@@ -100,3 +100,10 @@ def test_every_pattern_strips_one_of_the_lines():
     folded = [unicodedata.normalize("NFKC", line).lower() for line in PLATFORM_ONLY]
     for name, pattern, _ in PLATFORM_PATTERNS:
         assert any(pattern.search(line) for line in folded), name
+
+
+def test_no_library_phrasing_loses_a_word(shop):
+    # the libraries are what buyers type: stripping must leave every example and keyword whole
+    texts = [t for intent in shop.intents for t in (*intent.examples, *intent.keywords)]
+    folded = [unicodedata.normalize("NFKC", t).lower() for t in texts + list(shop.out_of_scope)]
+    assert [t for t in folded if strip_platform(t) != t] == []
