@@ -67,6 +67,12 @@ PLATFORM_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 
 
+# Every pattern above needs one of these; most messages have none, and skip the table.
+_MAYBE = re.compile(
+    r"[\[#【¥$€£₤¢₳₴:=]|\d{6}|[a-z0-9]\.[a-z]|点击链接|复制这条|复制本条|长按复制|淘宝搜索"
+)
+
+
 def strip_platform(text: str) -> str:
     """``text`` without platform lines, links, item ids and masked values.
 
@@ -75,6 +81,8 @@ def strip_platform(text: str) -> str:
     >>> strip_platform("满[金额x]减吗")
     '满减吗'
     """
+    if not _MAYBE.search(text):
+        return text
     for _, pattern, replacement in PLATFORM_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
