@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import cache
 
+from intents.platform import strip_platform
+
 #: Messages longer than this are matched on their first MAX_CHARS characters only; the rest is
 #: almost always pasted order details, and the cost of a match must stay bounded.
 MAX_CHARS = 600
@@ -53,7 +55,7 @@ def normalize(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
     text = "".join(map(_drop, text))
-    text = _t2s().convert(text).lower()
+    text = strip_platform(_t2s().convert(text).lower())
     text = _OTHER_PUNCT_RE.sub(" ", text)
     text = _PUNCT_RUN_RE.sub(",", text)
     text = _SPACE_RE.sub(" ", text).strip()
