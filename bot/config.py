@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,16 @@ SHIPPED_LIBRARIES = {
     "clinic": SHIPPED_PHRASES / "clinic",
     "it": SHIPPED_PHRASES / "it",
 }
+
+
+#: A library's name travels in button data (64 bytes with its signature) and is stored per chat:
+#: letters, digits, 汉字, _ and -, so it is never a path or markup.
+LIBRARY_NAME = re.compile(r"[\w-]+")
+LIBRARY_NAME_BYTES = 24
+
+
+def library_name_ok(name: str) -> bool:
+    return bool(LIBRARY_NAME.fullmatch(name)) and len(name.encode()) <= LIBRARY_NAME_BYTES
 
 
 #: Every key config.yaml may hold, so a typo is reported instead of silently ignored.

@@ -11,8 +11,10 @@ from pathlib import Path
 import aiosqlite
 import numpy as np
 
+from bot.config import library_name_ok
 from bot.privacy import mask_personal
 from bot.service_time.metrics import ROLE_CODES
+from intents.library import TONES
 
 _AGENT_SPAN = 1 << 32  # role and agent id travel as role * span + agent id
 
@@ -553,6 +555,11 @@ class Storage:
     async def set_chat_settings(
         self, chat_id: int, *, library: str | None = None, tone: str | None = None
     ) -> None:
+        # the handlers store only what they offered; this is the last line, should one forget
+        if tone is not None and tone not in TONES:
+            raise ValueError(f"not a tone: {tone!r}")
+        if library is not None and not library_name_ok(library):
+            raise ValueError(f"not a library name: {library!r}")
         await self.db.execute(
             "INSERT INTO chat_settings (chat_id, library, tone) VALUES (?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET"

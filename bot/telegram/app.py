@@ -23,6 +23,7 @@ from bot.assistants import Assistants
 from bot.config import Config
 from bot.storage import Storage
 from bot.telegram import texts
+from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
 from bot.telegram.middlewares import AccessMiddleware, RetryMiddleware, ThrottlingMiddleware
 from bot.telegram.nudges import Scheduler
 from bot.telegram.routers import get_routers
@@ -44,6 +45,7 @@ def create_bot(
             AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
         )
     session.middleware(retry or RetryMiddleware())
+    session.middleware(SignButtons(CallbackSigner.for_token(config.telegram.token.get())))
     try:
         return Bot(
             config.telegram.token.get(),
@@ -81,6 +83,9 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(access)
         observer.outer_middleware(throttle)
+    dp.callback_query.outer_middleware(
+        VerifyButtons(CallbackSigner.for_token(config.telegram.token.get()))
+    )
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
     return dp

@@ -29,7 +29,7 @@ async def test_customer_message_gets_intents_copyable_replies_and_buttons(harnes
     assert "价格/优惠/包邮" in reply and "发货/物流" in reply
     assert reply.count("<code>") >= 3
     assert texts.DRAFT in reply  # two needs: one stitched draft first
-    assert harness.last_markup() == ["s:next:1", "s:tone:1", "s:up:1", "s:down:1", "s:why:1"]
+    assert harness.unsigned_markup() == ["s:next:1", "s:tone:1", "s:up:1", "s:down:1", "s:why:1"]
     row = await harness.storage.exchange(1)
     assert row and row.replied_at and row.latency_ms is not None and row.latency_ms >= 0
     assert {i for i, _ in row.intents} == {"price", "shipping"}
@@ -39,7 +39,7 @@ async def test_customer_message_gets_intents_copyable_replies_and_buttons(harnes
 async def test_next_variant_edits_in_place(harness):
     await harness.send("能便宜点吗")
     first = harness.texts()[0]
-    await harness.press("s:next:1")
+    await harness.press(harness.button("s:next:1"))
     [edited] = harness.texts("editMessageText")
     assert edited != first
     assert (await harness.storage.exchange(1)).variant == 1
@@ -47,7 +47,7 @@ async def test_next_variant_edits_in_place(harness):
 
 async def test_tone_button_switches_to_formal(harness):
     await harness.send("能便宜点吗")
-    await harness.press("s:tone:1")
+    await harness.press(harness.button("s:tone:1"))
     [edited] = harness.texts("editMessageText")
     assert "正式" in edited and "您" in edited
     assert (await harness.storage.exchange(1)).tone == "正式"
@@ -56,7 +56,7 @@ async def test_tone_button_switches_to_formal(harness):
 @pytest.mark.parametrize(("button", "stored"), [("up", 1), ("down", -1)])
 async def test_feedback_is_stored(harness, button, stored):
     await harness.send("可以开发票吗")
-    await harness.press(f"s:{button}:1")
+    await harness.press(harness.button(f"s:{button}:1"))
     [answer] = harness.session.sent("answerCallbackQuery")
     assert answer.text == texts.FEEDBACK_THANKS
     assert (await harness.storage.exchange(1)).feedback == stored
@@ -64,13 +64,13 @@ async def test_feedback_is_stored(harness, button, stored):
 
 async def test_why_explains(harness):
     await harness.send("有色差吗")
-    await harness.press("s:why:1")
+    await harness.press(harness.button("s:why:1"))
     why = harness.texts()[-1]
     assert "为什么" in why and "颜色/色差" in why and "最像例句" in why
 
 
 async def test_unknown_exchange_button_says_expired(harness):
-    await harness.press("s:next:999")
+    await harness.press(harness.sign("s:next:999"))
     [answer] = harness.session.sent("answerCallbackQuery")
     assert answer.text == texts.EXPIRED
 
@@ -99,7 +99,7 @@ async def test_long_reply_is_offered_in_parts(harness):
 async def test_stranger_gets_one_polite_refusal_then_nothing(harness):
     await harness.send("包邮吗", user=STRANGER)
     await harness.send("在吗", user=STRANGER)
-    await harness.press("s:up:1", user=STRANGER)
+    await harness.press(harness.sign("s:up:1", chat=STRANGER), user=STRANGER)
     [refusal] = harness.texts()
     assert str(STRANGER) in refusal and "抱歉" in refusal
     assert await harness.storage.count_exchanges() == 0
@@ -136,8 +136,8 @@ async def test_reload_with_a_broken_file_keeps_the_old_library(harness, tmp_path
 
 async def test_library_switch_per_chat(harness):
     await harness.send("/library")
-    assert "l:clinic" in harness.last_markup()
-    await harness.press("l:clinic")
+    assert "l:clinic" in harness.unsigned_markup()
+    await harness.press(harness.button("l:clinic"))
     await harness.send("伤口还有点疼,正常吗")
     assert (await harness.storage.exchange(1)).library == "clinic"
     await harness.send("包邮吗", user=MANAGER)  # another chat keeps the shop library
@@ -146,17 +146,18 @@ async def test_library_switch_per_chat(harness):
 
 async def test_tone_command_sets_the_chat_default(harness):
     await harness.send("/tone")
-    await harness.press("t:正式")
+    await harness.press(harness.button("t:正式"))
     await harness.send("能便宜点吗")
     assert "您" in harness.texts()[-1] and (await harness.storage.exchange(1)).tone == "正式"
 
 
 async def test_intents_browser_pages_and_shows_every_reply(harness):
     await harness.send("/intents")
-    first_page = harness.last_markup()
-    assert "b:shop:0:price" in first_page and "b:shop:1:" in first_page
-    await harness.press("b:shop:1:")
-    await harness.press("b:shop:0:price")
+    first_page = harness.unsigned_markup()
+    price = harness.dp["assistants"].get().library.intent_ids.index("price")
+    assert f"b:shop:0:{price}" in first_page and "b:shop:1:-1" in first_page
+    await harness.press(harness.button("b:shop:1:-1"))
+    await harness.press(harness.button(f"b:shop:0:{price}"))
     page_two, price = harness.texts("editMessageText")
     assert "第 2/2 页" in page_two
     assert price.count("<code>") == 6 and "亲切" in price and "正式" in price
