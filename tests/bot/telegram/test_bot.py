@@ -3,7 +3,12 @@
 import logging
 
 import pytest
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Sticker
 
 from bot.logs import RedactingFormatter
@@ -247,3 +252,29 @@ def test_token_never_reaches_the_log():
     formatter = RedactingFormatter([TOKEN], "%(message)s")
     record = logging.LogRecord("x", logging.ERROR, "", 0, "POST /bot%s/sendMessage", (TOKEN,), None)
     assert TOKEN not in formatter.format(record) and "***" in formatter.format(record)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [  # 5: every attempt the retry middleware makes; a 400 is not retried
+        (lambda m: TelegramServerError(method=m, message="Bad Gateway"), 5),
+        (lambda m: TelegramNetworkError(method=m, message="connection reset"), 5),
+        (lambda m: TelegramBadRequest(method=m, message="Bad Request: chat not found"), 1),
+    ],
+)
+async def test_a_reply_that_keeps_failing_is_recorded_and_logged_in_one_line(
+    harness, caplog, error, attempts
+):
+    harness.session.fail_next.extend([error] * attempts)
+    with caplog.at_level(logging.WARNING):
+        await harness.send("包邮吗")
+    row = await harness.storage.db.execute_fetchall("SELECT error, replied_at FROM exchanges")
+    [(stored_error, replied_at)] = [tuple(r) for r in row]
+    assert replied_at is None and stored_error.startswith("Telegram")
+    failures = [r for r in caplog.records if "发送失败" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelno == logging.WARNING
+    assert all(r.exc_info is None for r in caplog.records)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+    assert harness.texts("sendMessage")[-1] != texts.APOLOGY
+    await harness.send("几天能到")  # the chat goes on
+    assert (await harness.storage.exchange(2)).replied_at is not None
