@@ -12,7 +12,7 @@ from aiogram.exceptions import (
 from aiogram.types import Sticker
 
 from bot.logs import RedactingFormatter
-from bot.telegram import texts
+from bot.telegram import decoding, texts
 from bot.telegram.app import set_commands
 from bot.telegram.formatting import MESSAGE_LIMIT, split_message
 from tests.bot.telegram.conftest import ADMIN, MANAGER, STAFF, STRANGER, TOKEN
@@ -278,3 +278,36 @@ async def test_a_reply_that_keeps_failing_is_recorded_and_logged_in_one_line(
     assert harness.texts("sendMessage")[-1] != texts.APOLOGY
     await harness.send("几天能到")  # the chat goes on
     assert (await harness.storage.exchange(2)).replied_at is not None
+
+
+def _raw_update(text: str, first_name: str) -> str:
+    """An update as Telegram's JSON carries it: the escapes are written out, not decoded."""
+    return (
+        '{"update_id": 7, "message": {"message_id": 1, "date": 1700000000,'
+        f' "chat": {{"id": {STAFF}, "type": "private"}},'
+        f' "from": {{"id": {STAFF}, "is_bot": false, "first_name": "{first_name}"}},'
+        f' "text": "{text}"}}}}'
+    )
+
+
+async def test_a_lone_surrogate_is_cleaned_at_the_edge_and_answered(harness):
+    raw = _raw_update("包邮吗\\ud83d，几天能到", "小王\\udc00")
+    update = decoding.loads(raw)
+    assert update["message"]["text"] == "包邮吗\ufffd，几天能到"
+    await harness.dp.feed_raw_update(harness.bot, update)
+    [reply] = harness.texts()
+    assert reply != texts.APOLOGY and "价格/优惠/包邮" in reply and "发货/物流" in reply
+    assert (await harness.storage.exchange(1)).text == "包邮吗\ufffd，几天能到"
+
+
+def test_pairs_and_plain_text_pass_the_decoder_unchanged():
+    assert decoding.loads('{"t": "\\ud83d\\ude00 包邮"}') == {"t": "😀 包邮"}
+    assert decoding.loads('{"t": ["\\udfff", {"\\ud800": 1}]}') == {"t": ["\ufffd", {"\ufffd": 1}]}
+    assert decoding.loads("[1, null]") == [1, None]
+
+
+def test_the_bots_session_decodes_through_the_cleaner(tmp_path):
+    from bot.telegram.app import create_bot
+    from tests.bot.telegram.conftest import make_config
+
+    assert create_bot(make_config(tmp_path)).session.json_loads is decoding.loads
