@@ -302,13 +302,18 @@ class _Sections:
 
     def __init__(self, path: Path | None, data: dict[str, Any], lines: dict[str, int]) -> None:
         self.path, self.data, self.lines = path, data, lines
-        self.problems: list[str] = []
+        self._problems: list[tuple[int, str]] = []
+
+    @property
+    def problems(self) -> list[str]:
+        """In the order of the file's lines."""
+        return [f"{self.path}:{line}: {text}" for line, text in sorted(self._problems)]
 
     def fail(self, key: str, message: str) -> None:
         line = self.lines.get(key, self.lines.get(key.rsplit(".", 1)[0], 0))
         if not line:
             line = self.lines.get(key.split(".")[0], 0)
-        self.problems.append(f"{self.path}:{line}: {key}: {message}")
+        self._problems.append((line, f"{key}: {message}"))
 
     def known(self, keys: dict[str, set[str]]) -> None:
         for top, value in self.data.items():
@@ -411,7 +416,6 @@ class _Sections:
     def listen(self, section: dict[str, Any], key: str, default: str) -> str:
         value = self.text(section, key, default).strip()
         host, colon, port = value.rpartition(":")
-        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
         if not (colon and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             self.fail(key, f"{value!r} 应该写成 主机:端口，例如 0.0.0.0:8080")
             return default

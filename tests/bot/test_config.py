@@ -114,13 +114,13 @@ def test_every_problem_is_reported_at_once(tmp_path):
     )
     with pytest.raises(ConfigError) as caught:
         load_config(path, environ={})
-    lines = sorted(int(p.split(":")[1]) for p in caught.value.problems)
-    assert lines == [2, 3, 5, 6, 8, 9]
+    lines = [int(p.split(":")[1]) for p in caught.value.problems]
+    assert lines == [2, 3, 5, 6, 8, 9]  # in the file's order
     assert str(caught.value).count(str(path)) == 6
 
 
 @pytest.mark.parametrize(
-    "listen", ["0.0.0.0:8080", "127.0.0.1:80", "[::]:8443", "bot.example.com:8080", ":8080"]
+    "listen", ["0.0.0.0:8080", "127.0.0.1:80", "bot.example.com:8080", ":8080", ":::8443"]
 )
 def test_usual_listen_addresses_are_accepted(tmp_path, listen):
     path = write(tmp_path, f"telegram:\n  webhook_listen: '{listen}'\n")
