@@ -19,6 +19,9 @@ The rules, and why (a shop needs its order numbers, so the cautious side is to k
 - **Never masked**: a number labelled as an order, waybill, trade or item number right before
   it (订单号：…, 快递单号 …, 商品ID:…), and digits inside a link.
 
+Staff names (agents, trainees) are not masked: reports match them to Telegram ids and names,
+and they are the shop's own people, not its customers.
+
 What is kept of a number: its first three digits (a landline's area code) and last four for a
 phone, the first and last four for a card, the first three and last four for a 身份证; the
 separators as typed.
