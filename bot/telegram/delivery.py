@@ -28,12 +28,14 @@ async def deliver(
     suggestion: Suggestion,
     tone: str,
     clock: Callable[[], float],
+    token: str,
 ) -> bool:
     """Send ``html`` for a stored exchange; False when it could not be delivered.
 
     The retry middleware has already retried 429s, 5xx and network errors by then: what is
     left is recorded against the exchange and logged in one line, with no traceback, and the
-    update goes on (an apology would fail the same way)."""
+    update goes on (an apology would fail the same way). ``token`` is blanked out of the error
+    before it is stored: an undecodable answer quotes the request path, token and all."""
     chunks = split_message(html)
     try:
         for n, chunk in enumerate(chunks):
@@ -44,6 +46,8 @@ async def deliver(
             sent = await send(chunk, markup)
     except (TelegramAPIError, ClientDecodeError) as exc:
         error = f"{type(exc).__name__}: {exc}"
+        if token:
+            error = error.replace(token, "***")
         await db.mark_failed(exchange, error)
         log.warning("第 %s 条建议发送失败（重试后仍失败），已记录在这条建议上：%s", exchange, error)
         return False

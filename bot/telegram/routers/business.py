@@ -304,6 +304,7 @@ async def _copilot(
         suggestion=suggestion,
         tone=tone,
         clock=clock,
+        token=bot.token,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -19,6 +19,7 @@ from intents import Suggestion
 
 async def suggest(
     message: Message,
+    bot: Bot,
     db: Storage,
     assistants: Assistants,
     clock: Callable[[], float],
@@ -52,6 +53,7 @@ async def suggest(
         suggestion=suggestion,
         tone=tone,
         clock=clock,
+        token=bot.token,
     )
 
 

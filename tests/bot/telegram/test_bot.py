@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -311,3 +312,15 @@ def test_the_bots_session_decodes_through_the_cleaner(tmp_path):
     from tests.bot.telegram.conftest import make_config
 
     assert create_bot(make_config(tmp_path)).session.json_loads is decoding.loads
+
+
+async def test_an_undecodable_answer_is_recorded_without_the_token(harness, caplog):
+    page = f"<html>Cannot POST /bot{TOKEN}/sendMessage</html>"
+    harness.session.fail_next.append(
+        lambda m: ClientDecodeError("Failed to deserialize object", ValueError(page), page)
+    )
+    with caplog.at_level(logging.WARNING):
+        await harness.send("包邮吗")
+    [(error,)] = await harness.storage.db.execute_fetchall("SELECT error FROM exchanges")
+    assert error.startswith("ClientDecodeError") and TOKEN not in error and "***" in error
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
