@@ -41,6 +41,7 @@ MAX_REPLIES = 10  # suggested replies per message: more is a wall of text, not a
 _HOSTNAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 #: Every key config.yaml may hold, so a typo is reported instead of silently ignored.
@@ -190,7 +191,7 @@ def load_config(
     reader = _Sections(path, data, lines)
     reader.known(KNOWN_KEYS)
     telegram = reader.section("telegram")
-    token = environ.get(TOKEN_ENV) or reader.text(telegram, "telegram.token", "")
+    token = environ.get(TOKEN_ENV) or reader.token(telegram, "telegram.token")
     storage = reader.section("storage")
     targets = reader.section("service_targets")
     access = reader.section("access")
@@ -395,6 +396,13 @@ class _Sections:
             self.fail(key, "应该是 Telegram 用户 id（数字）的列表，例如 [123456789]")
             return frozenset()
         return frozenset(value)
+
+    def token(self, section: dict[str, Any], key: str) -> str:
+        value = self.text(section, key, "").strip()
+        if value and not _TOKEN.fullmatch(value):  # never quoted: it is a secret
+            self.fail(key, "token 格式不对：应该像 123456789:AA…（从 @BotFather 复制完整的 token）")
+            return ""
+        return value
 
     def url(self, section: dict[str, Any], key: str) -> str:
         value = self.text(section, key, "").strip()

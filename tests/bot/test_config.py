@@ -89,6 +89,7 @@ def test_a_missing_config_file_says_how_to_make_one(tmp_path):
         ("matcher:\n  threshold: true\n", ":2: matcher.threshold", "0 到 1"),
         ("business:\n  auto_reply: 1\n", ":2: business.auto_reply", "true 或 false"),
         ("telegram: [a]\n", ":1: telegram", "映射"),
+        ("telegram:\n  token: 'secret-without-id'\n", ":2: telegram.token", "@BotFather"),
     ],
 )  # fmt: skip
 def test_every_value_is_checked_with_file_and_line(tmp_path, text, where, words):
@@ -97,6 +98,7 @@ def test_every_value_is_checked_with_file_and_line(tmp_path, text, where, words)
         load_config(path, environ={})
     [problem] = caught.value.problems
     assert problem.startswith(f"{path}{where}") and words in problem
+    assert "secret-without-id" not in problem
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
