@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.library_names import LIBRARY_NAME_BYTES, library_name_ok
 from bot.service_time.hours import BusinessHours, HoursError, parse_windows
 from intents.library import TONES
 
@@ -25,16 +26,6 @@ SHIPPED_LIBRARIES = {
     "clinic": SHIPPED_PHRASES / "clinic",
     "it": SHIPPED_PHRASES / "it",
 }
-
-
-#: A library's name travels in button data (64 bytes with its signature) and is stored per chat:
-#: letters, digits, 汉字, _ and -, so it is never a path or markup.
-LIBRARY_NAME = re.compile(r"[\w-]+")
-LIBRARY_NAME_BYTES = 24
-
-
-def library_name_ok(name: str) -> bool:
-    return bool(LIBRARY_NAME.fullmatch(name)) and len(name.encode()) <= LIBRARY_NAME_BYTES
 
 
 MAX_REPLIES = 10  # suggested replies per message: more is a wall of text, not a choice

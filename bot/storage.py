@@ -11,7 +11,7 @@ from pathlib import Path
 import aiosqlite
 import numpy as np
 
-from bot.config import library_name_ok
+from bot.library_names import library_name_ok
 from bot.privacy import mask_personal
 from bot.service_time.metrics import ROLE_CODES
 from intents.library import TONES

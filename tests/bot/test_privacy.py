@@ -104,11 +104,3 @@ async def test_storage_masks_text_sender_and_title(tmp_path):
     assert row[1] == "身份证330***********1234，电话１３８****５６７８"
     assert title == "李四 138.****.5678"
     assert stored is not None and stored.text == "卡号6222***********0128"
-
-
-def test_the_docstring_examples_hold():
-    import doctest
-
-    import bot.privacy
-
-    assert doctest.testmod(bot.privacy).failed == 0
