@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from bot.library_names import LIBRARY_NAME_BYTES, library_name_ok
 from bot.service_time.hours import BusinessHours, HoursError, parse_windows
 from intents import yaml_problem
 from intents.library import TONES
@@ -24,6 +28,13 @@ SHIPPED_LIBRARIES = {
     "it": SHIPPED_PHRASES / "it",
 }
 
+
+MAX_REPLIES = 10  # suggested replies per message: more is a wall of text, not a choice
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 #: Every key config.yaml may hold, so a typo is reported instead of silently ignored.
 KNOWN_KEYS: dict[str, set[str]] = {
@@ -45,7 +56,11 @@ KNOWN_KEYS: dict[str, set[str]] = {
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file and line."""
+    """A config file that cannot be used; each line of the message names the file and line."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class Secret:
@@ -148,7 +163,10 @@ class Config:
 def load_config(
     path: str | Path | None = None, *, environ: Mapping[str, str] = os.environ
 ) -> Config:
-    """Read ``path`` (else ./config.yaml if present, else defaults); the token env var wins."""
+    """Read ``path`` (else ./config.yaml if present, else defaults); the token env var wins.
+
+    Every problem in the file is reported at once, each as ``file:line: key: what is wrong``,
+    so a config is fixed in one round."""
     if path is None:
         path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
     data: dict[str, Any] = {}
@@ -165,7 +183,7 @@ def load_config(
     reader = _Sections(path, data, lines)
     reader.known(KNOWN_KEYS)
     telegram = reader.section("telegram")
-    token = environ.get(TOKEN_ENV) or reader.text(telegram, "telegram.token", "")
+    token = environ.get(TOKEN_ENV) or reader.token(telegram, "telegram.token")
     storage = reader.section("storage")
     targets = reader.section("service_targets")
     access = reader.section("access")
@@ -175,27 +193,44 @@ def load_config(
     business = reader.section("business")
     paths = dict(SHIPPED_LIBRARIES)
     for name, value in reader.mapping(library, "library.paths").items():
-        paths[str(name)] = _resolve(base, Path(str(value)))
+        key = f"library.paths.{name}"
+        if not library_name_ok(str(name)):
+            reader.fail(
+                key,
+                f"话术库名字只能用字母、数字、汉字、_ 和 -，最长 {LIBRARY_NAME_BYTES} 字节"
+                "（约 8 个汉字）",
+            )
+        elif not isinstance(value, str) or not value.strip():
+            reader.fail(key, "应该是话术库文件或文件夹的路径")
+        else:
+            paths[str(name)] = _resolve(base, Path(value))
     default = reader.text(library, "library.default", "shop")
     if default not in paths:
-        reader.fail("library.default", f"没有名为 {default!r} 的话术库 (可用: {', '.join(paths)})")
+        reader.fail("library.default", f"没有名为 {default!r} 的话术库（可用：{'、'.join(paths)}）")
+        default = "shop"
     tone = reader.text(replies, "replies.tone", TONES[0])
     if tone not in TONES:
         reader.fail("replies.tone", f"语气只能是 {' 或 '.join(TONES)}")
+        tone = TONES[0]
     threshold = matcher.get("threshold")
-    if threshold is not None and not (isinstance(threshold, int | float) and 0 < threshold < 1):
+    if threshold is not None and not (
+        isinstance(threshold, int | float) and not isinstance(threshold, bool) and 0 < threshold < 1
+    ):
         reader.fail("matcher.threshold", "应该是 0 到 1 之间的小数")
-    return Config(
+        threshold = None
+    config = Config(
         telegram=TelegramSettings(
             token=Secret(token.strip()),
-            api_base=reader.text(telegram, "telegram.api_base", "").rstrip("/"),
-            throttle_messages=int(reader.count(telegram, "telegram.throttle_messages", 20)),
+            api_base=reader.url(telegram, "telegram.api_base").rstrip("/"),
+            throttle_messages=reader.count(telegram, "telegram.throttle_messages", 20),
             throttle_seconds=reader.number(telegram, "telegram.throttle_seconds", 60),
-            webhook_secret=Secret(reader.text(telegram, "telegram.webhook_secret", "")),
-            webhook_listen=reader.text(telegram, "telegram.webhook_listen", "0.0.0.0:8080"),
+            webhook_secret=Secret(reader.webhook_secret(telegram, "telegram.webhook_secret")),
+            webhook_listen=reader.listen(telegram, "telegram.webhook_listen", "0.0.0.0:8080"),
         ),
         storage=StorageSettings(
-            database=_resolve(base, Path(reader.text(storage, "storage.database", "data/csbot.db")))
+            database=_resolve(
+                base, Path(reader.text(storage, "storage.database", "data/csbot.db", empty=False))
+            )
         ),
         service_targets=reader.targets(targets),
         access=AccessSettings(
@@ -207,13 +242,18 @@ def load_config(
         library=LibrarySettings(
             default=default,
             paths=paths,
-            values={str(k): str(v) for k, v in reader.mapping(library, "library.values").items()},
+            values=reader.values(library, "library.values"),
         ),
-        replies=ReplySettings(tone=tone, count=int(reader.number(replies, "replies.count", 3))),
+        replies=ReplySettings(
+            tone=tone, count=reader.count(replies, "replies.count", 3, low=1, high=MAX_REPLIES)
+        ),
         matcher=MatcherSettings(threshold=threshold),
         business=BusinessSettings(auto_reply=reader.flag(business, "business.auto_reply", False)),
         source=path,
     )
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return config
 
 
 def _resolve(base: Path, path: Path) -> Path:
@@ -248,88 +288,190 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
 
 
 class _Sections:
+    """Reads each value, noting every problem (and going on with the default) rather than
+    stopping at the first."""
+
     def __init__(self, path: Path | None, data: dict[str, Any], lines: dict[str, int]) -> None:
         self.path, self.data, self.lines = path, data, lines
+        self._problems: list[tuple[int, str]] = []
+
+    @property
+    def problems(self) -> list[str]:
+        """In the order of the file's lines."""
+        return [f"{self.path}:{line}: {text}" for line, text in sorted(self._problems)]
 
     def fail(self, key: str, message: str) -> None:
-        line = self.lines.get(key, self.lines.get(key.split(".")[0], 0))
-        raise ConfigError(f"{self.path}:{line}: {key}: {message}")
+        line = self.lines.get(key, self.lines.get(key.rsplit(".", 1)[0], 0))
+        if not line:
+            line = self.lines.get(key.split(".")[0], 0)
+        self._problems.append((line, f"{key}: {message}"))
 
     def known(self, keys: dict[str, set[str]]) -> None:
         for top, value in self.data.items():
             if top not in keys:
-                self.fail(str(top), f"不认识的配置项 (可用: {', '.join(keys)})")
-            if isinstance(value, dict):
+                self.fail(str(top), f"不认识的配置项（可用：{'、'.join(keys)}）")
+            elif isinstance(value, dict):
                 for key in value:
                     if key not in keys[top]:
-                        allowed = ", ".join(sorted(keys[top]))
-                        self.fail(f"{top}.{key}", f"不认识的配置项 (可用: {allowed})")
+                        allowed = "、".join(sorted(keys[top]))
+                        self.fail(f"{top}.{key}", f"不认识的配置项（可用：{allowed}）")
 
     def section(self, key: str) -> dict[str, Any]:
         value = self.data.get(key) or {}
         if not isinstance(value, dict):
             self.fail(key, "应该是 键: 值 的映射")
+            return {}
         return value
+
+    def _get(self, section: dict[str, Any], key: str, default: Any) -> Any:
+        return section.get(key.split(".")[-1], default)
 
     def mapping(self, section: dict[str, Any], key: str) -> dict[str, Any]:
-        value = section.get(key.split(".")[-1]) or {}
+        value = self._get(section, key, None) or {}
         if not isinstance(value, dict):
             self.fail(key, "应该是 键: 值 的映射")
+            return {}
         return value
 
-    def text(self, section: dict[str, Any], key: str, default: str) -> str:
-        value = section.get(key.split(".")[-1], default)
+    def text(self, section: dict[str, Any], key: str, default: str, *, empty: bool = True) -> str:
+        value = self._get(section, key, default)
         if value is None:
             return default
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             self.fail(key, "应该是一段文字")
+            return default
+        if not empty and not str(value).strip():
+            self.fail(key, "不能是空的")
+            return default
         return str(value)
 
     def number(self, section: dict[str, Any], key: str, default: float) -> float:
-        value = section.get(key.split(".")[-1], default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        value = self._get(section, key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
             self.fail(key, "应该是大于 0 的数字")
+            return default
         return value
+
+    def count(
+        self,
+        section: dict[str, Any],
+        key: str,
+        default: int,
+        *,
+        low: int = 0,
+        high: int | None = None,
+    ) -> int:
+        value = self._get(section, key, default)
+        too_high = high is not None and isinstance(value, int) and value > high
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or too_high:
+            if high is not None:
+                self.fail(key, f"应该是 {low} 到 {high} 的整数")
+            else:
+                self.fail(key, "应该是 0 或正整数" if low == 0 else f"应该是不小于 {low} 的整数")
+            return default
+        return value
+
+    def flag(self, section: dict[str, Any], key: str, default: bool) -> bool:
+        value = self._get(section, key, default)
+        if not isinstance(value, bool):
+            self.fail(key, "应该是 true 或 false")
+            return default
+        return value
+
+    def ids(self, section: dict[str, Any], key: str) -> frozenset[int]:
+        value = self._get(section, key, None) or []
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+        ):
+            self.fail(key, "应该是 Telegram 用户 id（数字）的列表，例如 [123456789]")
+            return frozenset()
+        return frozenset(value)
+
+    def token(self, section: dict[str, Any], key: str) -> str:
+        value = self.text(section, key, "").strip()
+        if value and not _TOKEN.fullmatch(value):  # never quoted: it is a secret
+            self.fail(key, "token 格式不对：应该像 123456789:AA…（从 @BotFather 复制完整的 token）")
+            return ""
+        return value
+
+    def url(self, section: dict[str, Any], key: str) -> str:
+        value = self.text(section, key, "").strip()
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            self.fail(
+                key, f"{value!r} 不是网址：应该像 http://127.0.0.1:8081，留空就用 Telegram 的"
+            )
+            return ""
+        try:
+            parts.port  # noqa: B018  (parsing the port is the check)
+        except ValueError:
+            self.fail(key, f"{value!r} 的端口不对：应该是 1 到 65535 的数字")
+            return ""
+        return value
+
+    def listen(self, section: dict[str, Any], key: str, default: str) -> str:
+        value = self.text(section, key, default).strip()
+        host, colon, port = value.rpartition(":")
+        if not (colon and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            self.fail(key, f"{value!r} 应该写成 主机:端口，例如 0.0.0.0:8080")
+            return default
+        if host and not _host_ok(host):  # empty: every interface
+            self.fail(key, f"{host!r} 不是主机名或 IP 地址，例如 0.0.0.0:8080")
+            return default
+        return value
+
+    def webhook_secret(self, section: dict[str, Any], key: str) -> str:
+        value = self.text(section, key, "")
+        if value and not _WEBHOOK_SECRET.fullmatch(value):
+            # Telegram's own rule for secret_token; it would refuse setWebhook otherwise
+            self.fail(key, "只能用 1 到 256 个字母、数字、_ 和 -")
+            return ""
+        return value
+
+    def values(self, section: dict[str, Any], key: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name, value in self.mapping(section, key).items():
+            if isinstance(value, dict | list) or value is None:
+                self.fail(f"{key}.{name}", "应该是一段文字或一个数字（填进回复里的 {名字}）")
+            else:
+                values[str(name)] = str(value)
+        return values
 
     def targets(self, section: dict[str, Any]) -> ServiceTargets:
         hours = section.get("business_hours") or []
         if isinstance(hours, str):
             hours = [hours]
-        if not isinstance(hours, list):
-            self.fail("service_targets.business_hours", '应该是时间段列表, 例如 ["08:00-23:00"]')
+        if not isinstance(hours, list) or not all(isinstance(h, str) for h in hours):
+            self.fail("service_targets.business_hours", '应该是时间段列表，例如 ["08:00-23:00"]')
+            hours = []
         targets = ServiceTargets(
             first_response_seconds=self.number(
                 section, "service_targets.first_response_seconds", 15
             ),
             next_response_seconds=self.number(section, "service_targets.next_response_seconds", 20),
-            business_hours=tuple(str(h) for h in hours),
+            business_hours=tuple(hours),
             timezone=self.text(section, "service_targets.timezone", "Asia/Shanghai"),
             idle_gap_seconds=self.number(section, "service_targets.idle_gap_minutes", 30) * 60,
             nudge_before_seconds=self.number(section, "service_targets.nudge_before_seconds", 5),
         )
         try:
+            parse_windows(list(targets.business_hours))
+        except HoursError as exc:
+            self.fail("service_targets.business_hours", str(exc))
+            targets = replace(targets, business_hours=())
+        try:
             targets.hours()
         except HoursError as exc:
-            key = "business_hours" if "营业时间" in str(exc) else "timezone"
-            self.fail(f"service_targets.{key}", str(exc))
+            self.fail("service_targets.timezone", str(exc))
+            targets = replace(targets, timezone="Asia/Shanghai")
         return targets
 
-    def count(self, section: dict[str, Any], key: str, default: int) -> int:
-        value = section.get(key.split(".")[-1], default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(key, "应该是 0 或正整数")
-        return value
 
-    def flag(self, section: dict[str, Any], key: str, default: bool) -> bool:
-        value = section.get(key.split(".")[-1], default)
-        if not isinstance(value, bool):
-            self.fail(key, "应该是 true 或 false")
-        return value
-
-    def ids(self, section: dict[str, Any], key: str) -> frozenset[int]:
-        value = section.get(key.split(".")[-1]) or []
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
-            self.fail(key, "应该是 Telegram 用户 id (数字) 的列表, 例如 [123456789]")
-        return frozenset(value)
+def _host_ok(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOSTNAME.fullmatch(host))
+    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,7 +11,10 @@ from pathlib import Path
 import aiosqlite
 import numpy as np
 
+from bot.library_names import library_name_ok
+from bot.privacy import mask_personal
 from bot.service_time.metrics import ROLE_CODES
+from intents.library import TONES
 
 _AGENT_SPAN = 1 << 32  # role and agent id travel as role * span + agent id
 
@@ -116,19 +118,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SKILLS = ("speed", "typing", "content", "tone", "compliance")
-
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{3,4})(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """Hide the middle of phone numbers before text is stored.
-
-    >>> mask_phones("电话13812345678, 座机 021-66778899")
-    '电话138****5678, 座机 021-****8899'
-    """
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +249,7 @@ class Storage:
                 chat_id,
                 user_id,
                 library,
-                mask_phones(text),
+                mask_personal(text),
                 json.dumps([list(i) for i in intents], ensure_ascii=False),
                 tone,
                 received_at,
@@ -344,7 +333,7 @@ class Storage:
         agent_ids = await self.agent_ids([m.agent for m in messages if m.agent])
         await self.db.executemany(
             "INSERT OR IGNORE INTO conversations (source, external_id, title) VALUES (?, ?, ?)",
-            list({(source, m.conversation, m.title) for m in messages}),
+            list({(source, m.conversation, _masked(m.title)) for m in messages}),
         )
         rows = await self.db.execute_fetchall(
             "SELECT external_id, id FROM conversations WHERE source = ?", (source,)
@@ -362,8 +351,8 @@ class Storage:
                     m.ts,
                     ROLE_CODES[m.role],
                     agent_ids.get(m.agent) if m.agent else None,
-                    m.sender,
-                    mask_phones(m.text),
+                    _masked(m.sender),
+                    mask_personal(m.text),
                 )
                 for m in messages
             ],
@@ -566,6 +555,11 @@ class Storage:
     async def set_chat_settings(
         self, chat_id: int, *, library: str | None = None, tone: str | None = None
     ) -> None:
+        # the handlers store only what they offered; this is the last line, should one forget
+        if tone is not None and tone not in TONES:
+            raise ValueError(f"not a tone: {tone!r}")
+        if library is not None and not library_name_ok(library):
+            raise ValueError(f"not a library name: {library!r}")
         await self.db.execute(
             "INSERT INTO chat_settings (chat_id, library, tone) VALUES (?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET"
@@ -573,6 +567,12 @@ class Storage:
             (chat_id, library, tone),
         )
         await self.db.commit()
+
+
+def _masked(name: str | None) -> str | None:
+    """A customer's display name or a conversation title, as personal as the text: a shop's
+    customers put their phone number in their names (张三 13812345678)."""
+    return None if name is None else mask_personal(name)
 
 
 def _business_account(row: aiosqlite.Row) -> BusinessAccount:

@@ -42,7 +42,8 @@ LEVELS = {1: "入门", 2: "进阶", 3: "困难"}
 ALTERNATIVES = "|"
 _TOP_KEYS = {KEY_VERSION, KEY_SCENARIO, KEY_TITLE, KEY_LEVEL, KEY_LIBRARY, KEY_TURNS}
 _TURN_KEYS = {KEY_INTENT, KEY_SAY, KEY_EXPECT, KEY_GOAL}
-_SCENARIO_ID = re.compile(r"[a-z0-9_]+\Z")
+# 40 at most: the id travels in a signed button, and Telegram allows 64 bytes of button data
+_SCENARIO_ID = re.compile(r"[a-z0-9_]{1,40}\Z")
 # Joins the customer's needs when a several-need turn draws its words from library examples.
 _NEEDS_JOINER = ","
 
@@ -183,7 +184,10 @@ class _ScenarioReader(_Reader):
             self.error(version, f"{KEY_VERSION} 必须是 {SCHEMA_VERSION}")
         scenario_id = self.required_text(top, KEY_SCENARIO, root, "场景 id, 例如 size_bargain")
         if scenario_id and not _SCENARIO_ID.match(scenario_id):
-            self.error(top[KEY_SCENARIO], f"场景 id {scenario_id!r} 只能用小写字母、数字和下划线")
+            self.error(
+                top[KEY_SCENARIO],
+                f"场景 id {scenario_id!r} 只能用小写字母、数字和下划线，最长 40 个字符",
+            )
         self.id_line = _line(top.get(KEY_SCENARIO, root))
         title = self.required_text(top, KEY_TITLE, root, "给学员看的标题")
         level = self.level(top.get(KEY_LEVEL), root)

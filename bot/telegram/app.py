@@ -13,7 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, ErrorEvent
@@ -22,7 +22,8 @@ from aiogram.utils.token import TokenValidationError
 from bot.assistants import Assistants
 from bot.config import Config
 from bot.storage import Storage
-from bot.telegram import texts
+from bot.telegram import decoding, texts
+from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
 from bot.telegram.middlewares import AccessMiddleware, RetryMiddleware, ThrottlingMiddleware
 from bot.telegram.nudges import Scheduler
 from bot.telegram.routers import get_routers
@@ -40,10 +41,10 @@ def create_bot(
 ) -> Bot:
     if session is None:
         base = config.telegram.api_base
-        session = (
-            AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
-        )
+        api = TelegramAPIServer.from_base(base) if base else PRODUCTION
+        session = AiohttpSession(api=api, json_loads=decoding.loads)
     session.middleware(retry or RetryMiddleware())
+    session.middleware(SignButtons(CallbackSigner.for_token(config.telegram.token.get())))
     try:
         return Bot(
             config.telegram.token.get(),
@@ -81,6 +82,9 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(access)
         observer.outer_middleware(throttle)
+    dp.callback_query.outer_middleware(
+        VerifyButtons(CallbackSigner.for_token(config.telegram.token.get()))
+    )
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
     return dp

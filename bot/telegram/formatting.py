@@ -24,7 +24,7 @@ def suggestion_html(suggestion: Suggestion, tone: str) -> str:
         lines.append(texts.DETECTED.format(intents=found))
     else:
         lines.append(texts.NO_MATCH)
-    lines.append(texts.REPLY_HEADER.format(tone=tone))
+    lines.append(texts.REPLY_HEADER.format(tone=escape(tone)))
     stitched = len(suggestion.matches) > 1
     for n, reply in enumerate(suggestion.replies, 1):
         label = f"{n}."

@@ -59,3 +59,83 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path):
 def test_a_missing_config_file_says_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError, match=r"config\.example\.yaml"):
         load_config(tmp_path / "nope.yaml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("telegram:\n  webhook_listen: nonsense\n", ":2: telegram.webhook_listen", "主机:端口"),
+        ("telegram:\n  webhook_listen: 0.0.0.0:99999\n", ":2: telegram.webhook_listen", "端口"),
+        ("telegram:\n  webhook_listen: 'bad host!:80'\n", ":2: telegram.webhook_listen", "主机"),
+        ("telegram:\n  api_base: 127.0.0.1:8081\n", ":2: telegram.api_base", "网址"),
+        ("telegram:\n  api_base: http://h:port\n", ":2: telegram.api_base", "端口"),
+        ("telegram:\n  webhook_secret: 'a b'\n", ":2: telegram.webhook_secret", "字母"),
+        ("telegram:\n  throttle_messages: 2.5\n", ":2: telegram.throttle_messages", "整数"),
+        ("telegram:\n  throttle_seconds: fast\n", ":2: telegram.throttle_seconds", "大于 0"),
+        ("storage:\n  database: ''\n", ":2: storage.database", "空"),
+        ("service_targets:\n  timezone: Mars/Base\n", ":2: service_targets.timezone", "时区"),
+        ("service_targets:\n  business_hours: [9-18]\n", ":2: service_targets.business_hours",
+         "营业时间"),
+        ("service_targets:\n  idle_gap_minutes: 0\n", ":2: service_targets.idle_gap_minutes",
+         "大于 0"),
+        ("access:\n  staff: [-5]\n", ":2: access.staff", "用户 id"),
+        ("library:\n  default: nope\n", ":2: library.default", "没有名为"),
+        ("library:\n  paths:\n    ../x: x.yaml\n", ":3: library.paths.../x", "话术库名字"),
+        ("library:\n  paths:\n    mine: [a]\n", ":3: library.paths.mine", "路径"),
+        ("library:\n  values:\n    shop_name: [a, b]\n", ":3: library.values.shop_name",
+         "文字"),
+        ("replies:\n  count: 0\n", ":2: replies.count", "1 到 10"),
+        ("replies:\n  count: 2.5\n", ":2: replies.count", "整数"),
+        ("matcher:\n  threshold: true\n", ":2: matcher.threshold", "0 到 1"),
+        ("business:\n  auto_reply: 1\n", ":2: business.auto_reply", "true 或 false"),
+        ("telegram: [a]\n", ":1: telegram", "映射"),
+        ("telegram:\n  token: 'secret-without-id'\n", ":2: telegram.token", "@BotFather"),
+    ],
+)  # fmt: skip
+def test_every_value_is_checked_with_file_and_line(tmp_path, text, where, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    [problem] = caught.value.problems
+    assert problem.startswith(f"{path}{where}") and words in problem
+    assert "secret-without-id" not in problem
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(
+        tmp_path,
+        "telegram:\n"
+        "  webhook_listen: nonsense\n"
+        "  tokn: x\n"
+        "replies:\n"
+        "  tone: 可爱\n"
+        "  count: many\n"
+        "access:\n"
+        "  admins: [abc]\n"
+        "colour: red\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    lines = [int(p.split(":")[1]) for p in caught.value.problems]
+    assert lines == [2, 3, 5, 6, 8, 9]  # in the file's order
+    assert str(caught.value).count(str(path)) == 6
+
+
+@pytest.mark.parametrize(
+    "listen", ["0.0.0.0:8080", "127.0.0.1:80", "bot.example.com:8080", ":8080", ":::8443"]
+)
+def test_usual_listen_addresses_are_accepted(tmp_path, listen):
+    path = write(tmp_path, f"telegram:\n  webhook_listen: '{listen}'\n")
+    assert load_config(path, environ={}).telegram.webhook_listen == listen
+
+
+def test_a_webhook_listen_error_is_one_line_from_the_cli_not_a_traceback(tmp_path):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    path = write(tmp_path, "telegram:\n  webhook_listen: nonsense\n")
+    result = CliRunner().invoke(app, ["run", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "ValueError" not in result.output
+    assert f"{path}:2: telegram.webhook_listen" in result.output

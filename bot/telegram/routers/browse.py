@@ -13,10 +13,16 @@ from bot.telegram.formatting import intent_label, split_message
 from bot.telegram.routers.prefs import chat_prefs
 
 
+def pages_of(ids: list[str]) -> int:
+    return max(1, -(-len(ids) // keyboards.INTENTS_PER_PAGE))
+
+
 def page_text(assistants: Assistants, library: str, page: int) -> tuple[str, list[str]]:
     ids = list(assistants.get(library).library.intent_ids)
-    pages = max(1, -(-len(ids) // keyboards.INTENTS_PER_PAGE))
-    return texts.INTENTS_HEADER.format(library=library, page=page + 1, pages=pages), ids
+    header = texts.INTENTS_HEADER.format(
+        library=escape(library), page=page + 1, pages=pages_of(ids)
+    )
+    return header, ids
 
 
 async def intents(message: Message, db: Storage, assistants: Assistants) -> None:
@@ -28,27 +34,32 @@ async def intents(message: Message, db: Storage, assistants: Assistants) -> None
 async def browse(
     query: CallbackQuery, callback_data: keyboards.Browse, assistants: Assistants
 ) -> None:
+    library, page, wanted = callback_data.library, callback_data.page, callback_data.intent
+    ids = list(assistants.get(library).library.intent_ids) if library in assistants.names else []
+    # a library, page or intent the bot does not offer (any more) is refused, not guessed at
+    if not ids or not 0 <= page < pages_of(ids) or not -1 <= wanted < len(ids):
+        await query.answer(texts.BUTTON_STALE, show_alert=True)
+        return
     await query.answer()
     if query.message is None or not hasattr(query.message, "edit_text"):
         return
-    library, page = callback_data.library, callback_data.page
-    if not callback_data.intent:
+    if wanted < 0:
         text, ids = page_text(assistants, library, page)
         await query.message.edit_text(
             text, reply_markup=keyboards.intents_keyboard(library, ids, page)
         )
         return
     assistant = assistants.get(library)
-    intent = assistant.library.intent(callback_data.intent)
+    intent = assistant.library.intent(ids[wanted])
     replies = "\n".join(
-        f"{reply_tone}: <code>{escape(text)}</code>"
+        f"{escape(reply_tone)}: <code>{escape(text)}</code>"
         for reply_tone, text in (
             (r.tone, assistant.render(r)) for r in assistant.library.intent(intent.id).replies
         )
     )
     body = texts.INTENT_REPLIES.format(
         name=escape(intent_label(intent.id)),
-        intent=intent.id,
+        intent=escape(intent.id),
         examples=escape(" / ".join(intent.examples[:3])),
         replies=replies,
     )

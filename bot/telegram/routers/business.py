@@ -10,13 +10,14 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BusinessConnection, Message
+from aiogram.types import BusinessConnection, InlineKeyboardMarkup, Message
 
 from bot.assistants import Assistants
 from bot.config import Config
 from bot.storage import BusinessAccount, Storage, TimelineMessage
-from bot.telegram import keyboards, texts
-from bot.telegram.formatting import split_message, suggestion_html
+from bot.telegram import texts
+from bot.telegram.delivery import deliver
+from bot.telegram.formatting import suggestion_html
 from bot.telegram.middlewares import role_of
 from bot.telegram.nudges import Scheduler, due_at, open_round
 from bot.telegram.routers.prefs import chat_prefs
@@ -158,7 +159,7 @@ async def _known_account(
     try:
         event = await bot.get_business_connection(business_connection_id=connection_id)
     except TelegramAPIError as exc:
-        log.warning("business connection %s unknown and not fetched: %s", connection_id, exc)
+        log.warning("Business 连接 %s 不在数据库里，也没能向 Telegram 查到：%s", connection_id, exc)
         return None
     if not isinstance(event, BusinessConnection):
         return None
@@ -255,7 +256,7 @@ async def _answer_customer(
                 )
             )
     except TelegramAPIError as exc:
-        log.warning("auto-reply in %s failed: %s", key, exc)
+        log.warning("在 %s 自动回复顾客失败（重试后仍失败）：%s", key, exc)
     await db.add_timeline(SOURCE, sent)
     return bool(sent)
 
@@ -291,24 +292,19 @@ async def _copilot(
     if auto_replied:
         lines.append(texts.COPILOT_AUTO_REPLIED)
     lines.append(suggestion_html(suggestion, tone))
-    chunks = split_message("\n".join(lines))
-    try:
-        for n, chunk in enumerate(chunks):
-            last = n == len(chunks) - 1
-            sent = await bot.send_message(
-                account.user_chat_id,
-                chunk,
-                reply_markup=keyboards.suggestion_keyboard(exchange, tone) if last else None,
-            )
-    except TelegramAPIError as exc:
-        await db.mark_failed(exchange, f"{type(exc).__name__}: {exc}")
-        log.warning("copilot message to %s failed: %s", account.user_chat_id, exc)
-        return
-    await db.mark_replied(
-        exchange,
-        reply=suggestion.replies[0] if suggestion.replies else "",
-        bot_message_id=sent.message_id,
-        replied_at=clock(),
+
+    async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
+        return await bot.send_message(account.user_chat_id, chunk, reply_markup=markup)
+
+    await deliver(
+        send,
+        db,
+        exchange=exchange,
+        html="\n".join(lines),
+        suggestion=suggestion,
+        tone=tone,
+        clock=clock,
+        token=bot.token,
     )
 
 
@@ -317,7 +313,7 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
     try:
         await bot.send_message(chat_id, text)
     except TelegramAPIError as exc:
-        log.warning("could not tell %s about the business connection: %s", chat_id, exc)
+        log.warning("没能把 Business 连接的消息告诉 %s：%s", chat_id, exc)
 
 
 def get_router() -> Router:

@@ -1,5 +1,7 @@
 """/start, /help, /whoami."""
 
+from html import escape
+
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
@@ -23,7 +25,10 @@ async def whoami(message: Message, role: str, db: Storage, assistants: Assistant
     user_id = message.from_user.id if message.from_user else 0
     await message.answer(
         texts.WHOAMI.format(
-            user_id=user_id, role=texts.ROLE_NAMES[role], library=library, tone=tone
+            user_id=user_id,
+            role=texts.ROLE_NAMES[role],
+            library=escape(library),
+            tone=escape(tone),
         )
     )
 

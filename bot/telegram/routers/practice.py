@@ -152,14 +152,19 @@ async def pick(
     config: Config,
     clock: Callable[[], float],
 ) -> None:
-    await query.answer()
     if query.message is None:
+        await query.answer()
         return
     trainee = _Trainee(bot, query.message.chat.id, query.from_user, state, drills, db, clock)
     scenarios = await _scenarios(trainee, assistants)
-    scenario = next((s for s in scenarios or () if s.id == callback_data.scenario), None)
-    if scenario is None:  # the scenario files changed since the keyboard was sent
+    if scenarios is None:  # broken scenario files: already said so
+        await query.answer()
         return
+    scenario = next((s for s in scenarios if s.id == callback_data.scenario), None)
+    if scenario is None:  # not one the picker offers (the scenario files changed since?)
+        await query.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    await query.answer()
     if trainee.run is not None:
         await _finish(trainee, trainee.run)
     await _begin(trainee, scenario, assistants, config)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.assistants import Assistants
 from bot.storage import Exchange, Storage
 from bot.telegram import keyboards, texts
+from bot.telegram.delivery import deliver
 from bot.telegram.formatting import split_message, suggestion_html, why_html
-from bot.telegram.routers.prefs import chat_prefs
+from bot.telegram.routers.prefs import chat_prefs, valid_tone
 from intents import Suggestion
 
 
 async def suggest(
     message: Message,
+    bot: Bot,
     db: Storage,
     assistants: Assistants,
     clock: Callable[[], float],
@@ -39,21 +41,33 @@ async def suggest(
         tone=tone,
         received_at=received,
     )
-    try:
-        chunks = split_message(suggestion_html(suggestion, tone))
-        for n, chunk in enumerate(chunks):
-            last = n == len(chunks) - 1
-            markup = keyboards.suggestion_keyboard(exchange, tone) if last else None
-            sent = await message.answer(chunk, reply_markup=markup)
-    except TelegramAPIError as exc:
-        await db.mark_failed(exchange, f"{type(exc).__name__}: {exc}")
-        raise
-    await db.mark_replied(
-        exchange,
-        reply=suggestion.replies[0] if suggestion.replies else "",
-        bot_message_id=sent.message_id,
-        replied_at=clock(),
+
+    async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
+        return await message.answer(chunk, reply_markup=markup)
+
+    await deliver(
+        send,
+        db,
+        exchange=exchange,
+        html=suggestion_html(suggestion, tone),
+        suggestion=suggestion,
+        tone=tone,
+        clock=clock,
+        token=bot.token,
     )
+
+
+def _made_for(exchange: Exchange, query: CallbackQuery) -> bool:
+    """An exchange answers only in its own chat, and there only to the member of staff who sent
+    the message, or to the owner of the private chat it was whispered into (Business copilot)."""
+    chat_id = query.message.chat.id if query.message is not None else None
+    presser = query.from_user.id
+    return chat_id == exchange.chat_id and presser in {exchange.user_id, exchange.chat_id}
+
+
+async def stale(query: CallbackQuery) -> None:
+    """A signed button no handler takes any more (from an older version of the bot)."""
+    await query.answer(texts.BUTTON_STALE, show_alert=True)
 
 
 def _again(assistants: Assistants, exchange: Exchange, *, tone: str, variant: int) -> Suggestion:
@@ -70,6 +84,9 @@ async def refine(
     if exchange is None:
         await query.answer(texts.EXPIRED, show_alert=True)
         return
+    if not _made_for(exchange, query):
+        await query.answer(texts.NOT_YOURS, show_alert=True)
+        return
     action = callback_data.action
     if action in {"up", "down"}:
         await db.set_feedback(exchange.id, 1 if action == "up" else -1)
@@ -77,20 +94,22 @@ async def refine(
         return
     if action == "why":
         await query.answer()
-        suggestion = _again(assistants, exchange, tone=exchange.tone, variant=exchange.variant)
+        tone = valid_tone(exchange.tone, assistants)
+        suggestion = _again(assistants, exchange, tone=tone, variant=exchange.variant)
         if query.message:
             await query.message.answer(why_html(suggestion))
         return
-    tone, variant = exchange.tone, exchange.variant + 1
+    current = valid_tone(exchange.tone, assistants)  # rows stored before tones were checked
+    tone, variant = current, exchange.variant + 1
     if action == "tone":
-        tone, variant = keyboards.other_tone(exchange.tone), 0
+        tone, variant = keyboards.other_tone(current), 0
     suggestion = _again(assistants, exchange, tone=tone, variant=variant)
     await query.answer()
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:
             await query.message.edit_text(
                 split_message(suggestion_html(suggestion, tone))[-1],
-                reply_markup=keyboards.suggestion_keyboard(exchange.id, tone),
+                reply_markup=keyboards.suggestion_keyboard(exchange.id, tone, suggestion.replies),
             )
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
@@ -107,4 +126,6 @@ def get_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(refine, keyboards.Suggest.filter())
     router.message.register(suggest, F.text | F.caption)
+    # last of all callbacks, as the suggestion router is last of all routers
+    router.callback_query.register(stale)
     return router

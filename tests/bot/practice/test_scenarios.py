@@ -142,6 +142,7 @@ def test_good_file_loads_into_frozen_turns(tmp_path):
         ("level: 1\n", "", ":1: 缺少 level"),
         ("version: 1", "version: 2", ":1: version 必须是 1"),
         ("scenario: mini_size", "scenario: Mini-Size", ":2: 场景 id 'Mini-Size' 只能用"),
+        ("scenario: mini_size", "scenario: " + "x" * 41, ":2: 场景 id 'xxxx"),  # button: 64 bytes
         ("library: shop", "library: shoes", ":5: 没有名为 'shoes' 的话术库"),
         ("    goal: 推荐具体尺码", "    gaol: 推荐具体尺码", ":11: 第 2 轮 里有不认识的键 'gaol'"),
         ("    say: [我165 110斤穿几码]", "    say: []", ":9: 第 2 轮的 say 是空的"),

@@ -19,6 +19,7 @@ from bot.assistants import Assistants
 from bot.config import AccessSettings, Config, Secret, TelegramSettings
 from bot.storage import Storage
 from bot.telegram.app import create_bot, create_dispatcher
+from bot.telegram.callbacks import CallbackSigner
 from bot.telegram.middlewares import RetryMiddleware
 
 STAFF, MANAGER, ADMIN, STRANGER = 1001, 2002, 3003, 9009
@@ -68,11 +69,13 @@ class Harness:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 
-    async def send(self, text: str | None = None, *, user: int = STAFF, **fields: Any) -> None:
+    async def send(
+        self, text: str | None = None, *, user: int = STAFF, chat: int | None = None, **fields: Any
+    ) -> None:
         message = Message(
             message_id=next(self._message_ids),
             date=datetime.now(),
-            chat=Chat(id=user, type="private"),
+            chat=_chat(user, chat),
             from_user=User(id=user, is_bot=False, first_name="小王"),
             text=text,
             **fields,
@@ -81,11 +84,13 @@ class Harness:
             self.bot, Update(update_id=next(self._update_ids), message=message)
         )
 
-    async def press(self, data: str, *, user: int = STAFF, message_id: int = 500) -> None:
+    async def press(
+        self, data: str, *, user: int = STAFF, chat: int | None = None, message_id: int = 500
+    ) -> None:
         message = Message(
             message_id=message_id,
             date=datetime.now(),
-            chat=Chat(id=user, type="private"),
+            chat=_chat(user, chat),
             from_user=User(id=42, is_bot=True, first_name="csbot"),
             text="…",
         )
@@ -103,9 +108,35 @@ class Harness:
     def texts(self, name: str = "sendMessage") -> list[str]:
         return [r.text for r in self.session.sent(name)]
 
-    def last_markup(self) -> list[str]:
-        markup = self.session.sent()[-1].reply_markup
-        return [b.callback_data for row in markup.inline_keyboard for b in row]
+    def last_markup(self, name: str = "sendMessage") -> list[str]:
+        """The callback data of the last message's buttons, as sent: signed."""
+        markup = self.session.sent(name)[-1].reply_markup
+        return [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
+
+    def unsigned_markup(self, name: str = "sendMessage") -> list[str]:
+        return [data.rpartition(":")[0] for data in self.last_markup(name)]
+
+    def button(self, unsigned: str, name: str = "sendMessage") -> str:
+        """The signed data of the button whose data is ``unsigned``, from any message sent."""
+        for request in reversed(self.session.sent(name)):
+            if request.reply_markup is None:
+                continue
+            for row in request.reply_markup.inline_keyboard:
+                for b in row:
+                    if b.callback_data and b.callback_data.rpartition(":")[0] == unsigned:
+                        return b.callback_data
+        raise AssertionError(f"no button {unsigned!r} was sent")
+
+    def sign(self, data: str, *, chat: int = STAFF) -> str:
+        """Data signed as the bot would have, for a button it never sent (a stale one)."""
+        return CallbackSigner.for_token(TOKEN).sign(data, chat)
+
+
+def _chat(user: int, chat: int | None) -> Chat:
+    """The user's private chat with the bot, or a group (negative id) they write in."""
+    if chat is None or chat == user:
+        return Chat(id=user, type="private")
+    return Chat(id=chat, type="group", title="客服群")
 
 
 async def no_sleep(_: float) -> None:

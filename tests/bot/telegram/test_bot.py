@@ -3,11 +3,17 @@
 import logging
 
 import pytest
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Sticker
 
 from bot.logs import RedactingFormatter
-from bot.telegram import texts
+from bot.telegram import decoding, texts
 from bot.telegram.app import set_commands
 from bot.telegram.formatting import MESSAGE_LIMIT, split_message
 from tests.bot.telegram.conftest import ADMIN, MANAGER, STAFF, STRANGER, TOKEN
@@ -29,7 +35,7 @@ async def test_customer_message_gets_intents_copyable_replies_and_buttons(harnes
     assert "价格/优惠/包邮" in reply and "发货/物流" in reply
     assert reply.count("<code>") >= 3
     assert texts.DRAFT in reply  # two needs: one stitched draft first
-    assert harness.last_markup() == ["s:next:1", "s:tone:1", "s:up:1", "s:down:1", "s:why:1"]
+    assert harness.unsigned_markup() == ["s:next:1", "s:tone:1", "s:up:1", "s:down:1", "s:why:1"]
     row = await harness.storage.exchange(1)
     assert row and row.replied_at and row.latency_ms is not None and row.latency_ms >= 0
     assert {i for i, _ in row.intents} == {"price", "shipping"}
@@ -39,7 +45,7 @@ async def test_customer_message_gets_intents_copyable_replies_and_buttons(harnes
 async def test_next_variant_edits_in_place(harness):
     await harness.send("能便宜点吗")
     first = harness.texts()[0]
-    await harness.press("s:next:1")
+    await harness.press(harness.button("s:next:1"))
     [edited] = harness.texts("editMessageText")
     assert edited != first
     assert (await harness.storage.exchange(1)).variant == 1
@@ -47,7 +53,7 @@ async def test_next_variant_edits_in_place(harness):
 
 async def test_tone_button_switches_to_formal(harness):
     await harness.send("能便宜点吗")
-    await harness.press("s:tone:1")
+    await harness.press(harness.button("s:tone:1"))
     [edited] = harness.texts("editMessageText")
     assert "正式" in edited and "您" in edited
     assert (await harness.storage.exchange(1)).tone == "正式"
@@ -56,7 +62,7 @@ async def test_tone_button_switches_to_formal(harness):
 @pytest.mark.parametrize(("button", "stored"), [("up", 1), ("down", -1)])
 async def test_feedback_is_stored(harness, button, stored):
     await harness.send("可以开发票吗")
-    await harness.press(f"s:{button}:1")
+    await harness.press(harness.button(f"s:{button}:1"))
     [answer] = harness.session.sent("answerCallbackQuery")
     assert answer.text == texts.FEEDBACK_THANKS
     assert (await harness.storage.exchange(1)).feedback == stored
@@ -64,13 +70,13 @@ async def test_feedback_is_stored(harness, button, stored):
 
 async def test_why_explains(harness):
     await harness.send("有色差吗")
-    await harness.press("s:why:1")
+    await harness.press(harness.button("s:why:1"))
     why = harness.texts()[-1]
     assert "为什么" in why and "颜色/色差" in why and "最像例句" in why
 
 
 async def test_unknown_exchange_button_says_expired(harness):
-    await harness.press("s:next:999")
+    await harness.press(harness.sign("s:next:999"))
     [answer] = harness.session.sent("answerCallbackQuery")
     assert answer.text == texts.EXPIRED
 
@@ -99,7 +105,7 @@ async def test_long_reply_is_offered_in_parts(harness):
 async def test_stranger_gets_one_polite_refusal_then_nothing(harness):
     await harness.send("包邮吗", user=STRANGER)
     await harness.send("在吗", user=STRANGER)
-    await harness.press("s:up:1", user=STRANGER)
+    await harness.press(harness.sign("s:up:1", chat=STRANGER), user=STRANGER)
     [refusal] = harness.texts()
     assert str(STRANGER) in refusal and "抱歉" in refusal
     assert await harness.storage.count_exchanges() == 0
@@ -136,8 +142,8 @@ async def test_reload_with_a_broken_file_keeps_the_old_library(harness, tmp_path
 
 async def test_library_switch_per_chat(harness):
     await harness.send("/library")
-    assert "l:clinic" in harness.last_markup()
-    await harness.press("l:clinic")
+    assert "l:clinic" in harness.unsigned_markup()
+    await harness.press(harness.button("l:clinic"))
     await harness.send("伤口还有点疼,正常吗")
     assert (await harness.storage.exchange(1)).library == "clinic"
     await harness.send("包邮吗", user=MANAGER)  # another chat keeps the shop library
@@ -146,17 +152,18 @@ async def test_library_switch_per_chat(harness):
 
 async def test_tone_command_sets_the_chat_default(harness):
     await harness.send("/tone")
-    await harness.press("t:正式")
+    await harness.press(harness.button("t:正式"))
     await harness.send("能便宜点吗")
     assert "您" in harness.texts()[-1] and (await harness.storage.exchange(1)).tone == "正式"
 
 
 async def test_intents_browser_pages_and_shows_every_reply(harness):
     await harness.send("/intents")
-    first_page = harness.last_markup()
-    assert "b:shop:0:price" in first_page and "b:shop:1:" in first_page
-    await harness.press("b:shop:1:")
-    await harness.press("b:shop:0:price")
+    first_page = harness.unsigned_markup()
+    price = harness.dp["assistants"].get().library.intent_ids.index("price")
+    assert f"b:shop:0:{price}" in first_page and "b:shop:1:-1" in first_page
+    await harness.press(harness.button("b:shop:1:-1"))
+    await harness.press(harness.button(f"b:shop:0:{price}"))
     page_two, price = harness.texts("editMessageText")
     assert "第 2/2 页" in page_two
     assert price.count("<code>") == 6 and "亲切" in price and "正式" in price
@@ -246,3 +253,74 @@ def test_token_never_reaches_the_log():
     formatter = RedactingFormatter([TOKEN], "%(message)s")
     record = logging.LogRecord("x", logging.ERROR, "", 0, "POST /bot%s/sendMessage", (TOKEN,), None)
     assert TOKEN not in formatter.format(record) and "***" in formatter.format(record)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [  # 5: every attempt the retry middleware makes; a 400 is not retried
+        (lambda m: TelegramServerError(method=m, message="Bad Gateway"), 5),
+        (lambda m: TelegramNetworkError(method=m, message="connection reset"), 5),
+        (lambda m: TelegramBadRequest(method=m, message="Bad Request: chat not found"), 1),
+    ],
+)
+async def test_a_reply_that_keeps_failing_is_recorded_and_logged_in_one_line(
+    harness, caplog, error, attempts
+):
+    harness.session.fail_next.extend([error] * attempts)
+    with caplog.at_level(logging.WARNING):
+        await harness.send("包邮吗")
+    row = await harness.storage.db.execute_fetchall("SELECT error, replied_at FROM exchanges")
+    [(stored_error, replied_at)] = [tuple(r) for r in row]
+    assert replied_at is None and stored_error.startswith("Telegram")
+    failures = [r for r in caplog.records if "发送失败" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelno == logging.WARNING
+    assert all(r.exc_info is None for r in caplog.records)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+    assert harness.texts("sendMessage")[-1] != texts.APOLOGY
+    await harness.send("几天能到")  # the chat goes on
+    assert (await harness.storage.exchange(2)).replied_at is not None
+
+
+def _raw_update(text: str, first_name: str) -> str:
+    """An update as Telegram's JSON carries it: the escapes are written out, not decoded."""
+    return (
+        '{"update_id": 7, "message": {"message_id": 1, "date": 1700000000,'
+        f' "chat": {{"id": {STAFF}, "type": "private"}},'
+        f' "from": {{"id": {STAFF}, "is_bot": false, "first_name": "{first_name}"}},'
+        f' "text": "{text}"}}}}'
+    )
+
+
+async def test_a_lone_surrogate_is_cleaned_at_the_edge_and_answered(harness):
+    raw = _raw_update("包邮吗\\ud83d，几天能到", "小王\\udc00")
+    update = decoding.loads(raw)
+    assert update["message"]["text"] == "包邮吗\ufffd，几天能到"
+    await harness.dp.feed_raw_update(harness.bot, update)
+    [reply] = harness.texts()
+    assert reply != texts.APOLOGY and "价格/优惠/包邮" in reply and "发货/物流" in reply
+    assert (await harness.storage.exchange(1)).text == "包邮吗\ufffd，几天能到"
+
+
+def test_pairs_and_plain_text_pass_the_decoder_unchanged():
+    assert decoding.loads('{"t": "\\ud83d\\ude00 包邮"}') == {"t": "😀 包邮"}
+    assert decoding.loads('{"t": ["\\udfff", {"\\ud800": 1}]}') == {"t": ["\ufffd", {"\ufffd": 1}]}
+    assert decoding.loads("[1, null]") == [1, None]
+
+
+def test_the_bots_session_decodes_through_the_cleaner(tmp_path):
+    from bot.telegram.app import create_bot
+    from tests.bot.telegram.conftest import make_config
+
+    assert create_bot(make_config(tmp_path)).session.json_loads is decoding.loads
+
+
+async def test_an_undecodable_answer_is_recorded_without_the_token(harness, caplog):
+    page = f"<html>Cannot POST /bot{TOKEN}/sendMessage</html>"
+    harness.session.fail_next.append(
+        lambda m: ClientDecodeError("Failed to deserialize object", ValueError(page), page)
+    )
+    with caplog.at_level(logging.WARNING):
+        await harness.send("包邮吗")
+    [(error,)] = await harness.storage.db.execute_fetchall("SELECT error FROM exchanges")
+    assert error.startswith("ClientDecodeError") and TOKEN not in error and "***" in error
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import AsyncGenerator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from aiogram.exceptions import TelegramServerError
 from aiogram.types import BusinessBotRights, BusinessConnection, Chat, Message, Update, User
 
 from bot.assistants import Assistants
@@ -153,7 +155,7 @@ async def test_copilot_goes_to_the_owner_never_to_the_customer(shop):
     copilot = shop.to(OWNER)[-1]
     assert "李女士" in copilot and "包邮吗?几天能到" in copilot
     assert "价格/优惠/包邮" in copilot and "发货/物流" in copilot and "<code>" in copilot
-    assert shop.h.last_markup()[0].startswith("s:next:")
+    assert shop.h.unsigned_markup()[0].startswith("s:next:")
     exchange = await shop.h.storage.exchange(1)
     assert exchange and exchange.chat_id == OWNER and exchange.replied_at is not None
 
@@ -161,7 +163,7 @@ async def test_copilot_goes_to_the_owner_never_to_the_customer(shop):
 async def test_copilot_buttons_work_in_the_owners_chat(shop):
     await shop.connect()
     await shop.say("能便宜点吗")
-    await shop.h.press("s:tone:1", user=OWNER)
+    await shop.h.press(shop.h.button("s:tone:1"), user=OWNER)
     [edited] = shop.h.texts("editMessageText")
     assert "正式" in edited
 
@@ -368,3 +370,18 @@ def test_deadline_skips_the_hours_the_shop_is_closed():
     assert abs(due_at(hours, late, 15) - next_morning) < 0.02
     assert due_at(BusinessHours(), T0, 15) == T0 + 15
     assert float(hours.seconds_between(np.array([late]), np.array([next_morning]))[0]) == 15
+
+
+async def test_a_copilot_message_that_keeps_failing_is_recorded_not_raised(shop, caplog):
+    await shop.connect()
+    down = [lambda m: TelegramServerError(method=m, message="Bad Gateway")] * 5
+    shop.h.session.fail_next.extend(down)
+    with caplog.at_level(logging.WARNING):
+        await shop.say("包邮吗")
+    exchange = await shop.h.storage.exchange(1)
+    assert exchange and exchange.replied_at is None
+    [(error,)] = await shop.h.storage.db.execute_fetchall("SELECT error FROM exchanges")
+    assert "TelegramServerError" in error
+    assert [r.levelname for r in caplog.records if "发送失败" in r.getMessage()] == ["WARNING"]
+    assert not any(r.exc_info for r in caplog.records)
+    assert await shop.roles() == [CUSTOMER]  # the customer's message is kept all the same

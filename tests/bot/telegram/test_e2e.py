@@ -67,11 +67,16 @@ async def test_csbot_run_serves_a_staff_member_end_to_end(api, tmp_path):
         [reply] = await api.wait_for("sendMessage", chat_id=CHAT)
         assert "价格" in reply.params["text"] and "<code>" in reply.params["text"]
         markup = json.loads(reply.params["reply_markup"])
-        buttons = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+        buttons = {
+            b["callback_data"].rpartition(":")[0]: b["callback_data"]
+            for row in markup["inline_keyboard"]
+            for b in row
+            if "callback_data" in b
+        }
         assert "s:next:1" in buttons
 
         # 换一个 edits the suggestion in place and answers the button press
-        await api.press(CHAT, "s:next:1", message_id=1001)
+        await api.press(CHAT, buttons["s:next:1"], message_id=1001)
         [edit] = await api.wait_for("editMessageText", chat_id=CHAT)
         assert edit.params["text"] != reply.params["text"]
         await api.wait_for("answerCallbackQuery")
