@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import warnings
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
+from bot.service_time.hours import CalendarWarning
 from bot.service_time.metrics import Summary
 from bot.service_time.report import (
     ALL,
@@ -193,12 +195,15 @@ def report_command(
     zone = settings.service_targets.timezone
     since_ts, until_ts = parse_when(since, zone), parse_when(until, zone)
     try:
-        with err.status("正在统计响应时间…"):
+        with err.status("正在统计响应时间…"), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CalendarWarning)
             report = asyncio.run(
                 make_report(
                     settings, since=since_ts, until=until_ts, agent=agent, conversation=conversation
                 )
             )
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            err.print(f"注意: {message}", markup=False)
     except MissingDatabaseError:
         fail(missing_database(settings))
     except ReportError as exc:

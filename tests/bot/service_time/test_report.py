@@ -168,14 +168,14 @@ def test_csv_starts_with_a_bom_for_excel(database, tmp_path):
 
 
 async def test_the_table_fits_100_columns_and_wraps_rather_than_cuts(tmp_path):
-    long_name = "售前组长王小美美（早班）"
+    long_name, title = "售前组长王小美美（早班）", "老顾客淘宝用户8812号的会话"
     path = tmp_path / "wide.db"
     async with Storage(path) as storage:
         await storage.add_timeline(
             "csv",
             [
-                TimelineMessage("qn-001", "1", T0, "customer", title="老顾客淘宝用户8812号的会话"),
-                TimelineMessage("qn-001", "2", T0 + 123.4, "agent", agent=long_name),
+                TimelineMessage("qn-001", "1", T0, "customer", title=title),
+                TimelineMessage("qn-001", "2", T0 + 123.4, "agent", agent=long_name, title=title),
             ],
         )
         r = await build_report(storage, ServiceTargets())
