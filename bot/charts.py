@@ -32,7 +32,10 @@ PALETTE = (
 FIRST_TARGET_COLOR = "#d62728"  # red
 NEXT_TARGET_COLOR = "#9467bd"  # purple
 #: Plain second marks for the response-time axis (linear to a minute, then logarithmic).
-SECOND_TICKS = (0, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
+SECOND_TICKS = (
+    0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800,
+    86400, 172800, 604800,
+)  # fmt: skip
 _SETUP = threading.Lock()
 
 
@@ -90,8 +93,15 @@ def _plain_numbers(ax: Axes, *, percent: bool = False) -> None:
     )
 
 
-def _date_axis(ax: Axes) -> None:
+def _date_axis(ax: Axes, when: Sequence[date | datetime]) -> None:
+    """Dates in order with Chinese labels; a day's margin each side, so one day of data is a
+    day wide (matplotlib would spread a single date over four years)."""
+    from datetime import timedelta
+
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    if when:
+        ax.set_xlim(min(when) - timedelta(days=1), max(when) + timedelta(days=1))
 
     locator = AutoDateLocator(minticks=2, maxticks=8)
     ax.xaxis.set_major_locator(locator)
@@ -145,11 +155,12 @@ def report_figure(report: Report) -> Figure:
         targets.next, color=NEXT_TARGET_COLOR, linestyle="-.", label=f"后续目标 {targets.next:g} 秒"
     )
     spread.set_yscale("symlog", linthresh=60)
-    top = max([float(max(v)) for v in seconds.values() if len(v)] + [targets.next * 2])
-    spread.set_ylim(0, top * 1.3)
+    longest = max([float(max(v)) for v in seconds.values() if len(v)] + [targets.next * 1.5])
+    top = next((t for t in SECOND_TICKS if t >= longest * 1.05), longest * 1.05)
+    spread.set_ylim(0, top)
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    spread.yaxis.set_major_locator(FixedLocator([t for t in SECOND_TICKS if t <= top * 1.3]))
+    spread.yaxis.set_major_locator(FixedLocator([t for t in SECOND_TICKS if t <= top]))
     spread.yaxis.set_minor_locator(NullLocator())
     _plain_numbers(spread)
     spread.set_ylabel("响应时间 (秒)")
@@ -158,6 +169,7 @@ def report_figure(report: Report) -> Figure:
     spread.grid(axis="y", alpha=0.3)
 
     per_day = daily_compliance(report)
+    every_day = sorted({date.fromisoformat(d) for days in per_day.values() for d in days})
     for name, days in per_day.items():
         when = sorted(days)
         daily.plot(
@@ -167,9 +179,9 @@ def report_figure(report: Report) -> Figure:
             color=colours.get(name, PALETTE[-1]),
             label=name,
         )
-    daily.set_ylim(0, 105)
+    daily.set_ylim(-4, 104)  # a day at 0% or 100% shows its whole marker
     _plain_numbers(daily, percent=True)
-    _date_axis(daily)
+    _date_axis(daily, every_day)
     daily.set_ylabel("达标率")
     daily.set_title("每日达标率 (当天按时回复的轮次占比)")
     daily.grid(alpha=0.3)
@@ -199,7 +211,7 @@ def skills_figure(
     )
     ax.set_ylabel("得分 (占满分 %)")
     ax.set_title("各项技能得分")
-    _progress_axes(ax)
+    _progress_axes(ax, when)
     return fig
 
 
@@ -210,13 +222,13 @@ def trainees_figure(lines: Mapping[str, tuple[Sequence[datetime], Sequence[float
         ax.plot(when, totals, marker="o", label=name)
     ax.set_ylabel("得分")
     ax.set_title("学员练习得分")
-    _progress_axes(ax)
+    _progress_axes(ax, [w for when, _ in lines.values() for w in when])
     return fig
 
 
-def _progress_axes(ax: Axes) -> None:
-    _date_axis(ax)
-    ax.set_ylim(0, 105)
+def _progress_axes(ax: Axes, when: Sequence[datetime]) -> None:
+    _date_axis(ax, when)
+    ax.set_ylim(-4, 104)
     _plain_numbers(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # never over a line

@@ -129,3 +129,14 @@ def test_progress_charts_speak_chinese_with_dates_in_order():
     [ax] = trainees.axes
     assert [line.get_label() for line in ax.get_lines()] == ["小王", "阿丽"]
     assert list(ax.get_lines()[0].get_xdata()) == when
+
+
+def test_one_day_of_data_is_drawn_a_day_wide_not_over_years(tmp_path):
+    async def build():
+        async with Storage(tmp_path / "one.db") as storage:
+            await storage.add_timeline("csv", _round("d1", T0, 10, "小美"))
+            return await build_report(storage, ServiceTargets())
+
+    _, daily = charts.report_figure(asyncio.run(build())).axes
+    low, high = daily.get_xlim()
+    assert high - low == 2  # matplotlib's own margin for one date spans four years
