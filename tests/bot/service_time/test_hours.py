@@ -111,3 +111,12 @@ def test_csbot_report_passes_the_calendar_warning_on(tmp_path):
     assert result.exit_code == 0, result.output
     assert "注意: chinese-calendar 还没有 2031 年的节假日安排" in result.stderr
     assert '"first_max": 20.0' in result.stdout
+
+
+def test_a_live_nudge_deadline_skips_the_days_the_shop_rests():
+    from bot.telegram.nudges import due_at
+
+    start = at("2024-09-30 23:59:50")
+    assert due_at(CLOSED_ON_HOLIDAYS, start, 15) == pytest.approx(
+        at("2024-10-08 00:00:05"), abs=0.02
+    )
