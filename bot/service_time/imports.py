@@ -47,8 +47,9 @@ CSV_HEADERS = {
     "text": "text", "内容": "text", "消息内容": "text",
 }  # fmt: skip
 _CHINESE_HEADER = "时间,会话,角色,发送人,内容"
-#: Excel's serial day numbers: 1 is 1900-01-01, 2958465 is 9999-12-31.
-_EXCEL_SERIALS = (1.0, 2_958_466.0)
+#: Excel serial day numbers taken as dates: 2000-01-01 (36526) up to 2100-01-01 (73051). A
+#: smaller number in a time column (5, 2024) is a mistake, not a day in 1900.
+_EXCEL_SERIALS = (36_526.0, 73_051.0)
 CSV_ROLES = {
     "customer": "customer",
     "agent": "agent",
@@ -511,6 +512,8 @@ class _CsvFile:
                 if len(batch) >= size:
                     yield batch
                     batch = []
+        if n != len(times):
+            raise ImportFileError([f"{self.name}: 文件在导入时被改动了 (变短了); 请重新运行"])
         if batch:
             yield batch
 
@@ -619,7 +622,8 @@ def _numeric_time(value: str, number: float, zone: ZoneInfo) -> float:
         when = from_excel(number).replace(tzinfo=zone)
         return float(round(when.timestamp()))
     raise ValueError(
-        f"时间 {value!r} 不像 unix 秒 (10 位数字), 也不像 Excel 的日期序号 (如 45445.5)"
+        f"时间 {value!r} 不像 unix 秒 (10 位数字), 也不像 Excel 的日期序号"
+        " (2000 到 2100 年之间, 如 45445.5 是 2024-06-02 12:00)"
     )
 
 
