@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -285,6 +285,7 @@ def evaluate_cmd(
 ) -> None:
     """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
     from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
+    from bot.evaluation import Report as EvalReport
 
     try:
         rows = read_tsv(file)
@@ -301,23 +302,21 @@ def evaluate_cmd(
     if missing:
         err.print(missing, markup=False)  # markup=False: rich would eat "[dev]" as a tag
     with _progress() as progress:
-        task = progress.add_task("csbot 逐行评测", total=len(rows))
-        done = functools.partial(progress.update, task)
-        reports = [
-            evaluate(
-                "csbot",
-                rows,
-                matcher_predict(assistant.matcher),
-                progress=lambda n: done(completed=n),
+
+        def judged(name: str, predict: Callable[[str], list[str]]) -> EvalReport:
+            task = progress.add_task(f"{name} 逐行评测", total=len(rows))
+            report = evaluate(
+                name, rows, predict, progress=lambda n: progress.update(task, completed=n)
             )
-        ]
+            progress.remove_task(task)
+            return report
+
+        reports = [judged("csbot", matcher_predict(assistant.matcher))]
         if baseline and not missing:
-            progress.update(task, description="训练 TF-IDF+LR 基线 (约 20 秒)", completed=0)
+            training = progress.add_task("训练 TF-IDF+LR 基线 (约 20 秒)", total=None)
             model = Baseline(assistant.library)
-            progress.update(task, description="基线逐行评测")
-            reports.append(
-                evaluate("TF-IDF+LR", rows, model.predict, progress=lambda n: done(completed=n))
-            )
+            progress.remove_task(training)
+            reports.append(judged("TF-IDF+LR", model.predict))
     table = Table(f"{file.name} ({len(rows)} 行)", *(r.name for r in reports), show_edge=False)
     table.add_row(
         "in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports)
