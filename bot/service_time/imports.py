@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import math
+import warnings
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -607,7 +608,10 @@ def _csv_time(value: str, zone: ZoneInfo) -> float:
         when = datetime.fromisoformat(value)
     except ValueError:
         when = _spreadsheet_time(value)
-    return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
+    try:
+        return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
+    except (ValueError, OverflowError):  # an offset of a day or more, a year past 9999
+        raise ValueError(f"时间 {value!r} 的时区偏移不对; 应该在 -23:59 到 +23:59 之间") from None
 
 
 def _numeric_time(value: str, number: float, zone: ZoneInfo) -> float:
@@ -645,21 +649,24 @@ def _spreadsheet_time(value: str) -> datetime:
     from dateutil import parser
 
     info = _chinese_dates()
-    hint = (
-        f"时间 {value!r} 看不懂; 请写 2024-06-01 10:00:00、2024/6/1 10:00、"
-        "2024年6月1日 10:00:00、2024-06-01T10:00:00+08:00、unix 秒或 Excel 日期序号"
-    )
+
+    def parse(default: datetime) -> datetime:
+        with warnings.catch_warnings():
+            # a zone name dateutil does not know (CST …) would be dropped silently: refuse it
+            warnings.simplefilter("error", parser.UnknownTimezoneWarning)
+            return parser.parse(value, parserinfo=info, default=default)  # type: ignore[arg-type]
+
     try:
-        # two different defaults: a date part that follows the default was never written
-        when = parser.parse(value, parserinfo=info, default=datetime(1, 1, 1))  # type: ignore[arg-type]
-        if when.year == 1 or when.month == 1 or when.day == 1:
-            other = parser.parse(value, parserinfo=info, default=datetime(2, 2, 2))  # type: ignore[arg-type]
-            if other.date() != when.date():
-                raise ValueError(
-                    f"时间 {value!r} 缺年、月或日; 请写完整的日期, 例如 2024-06-01 10:00"
-                )
-    except (parser.ParserError, OverflowError):
-        raise ValueError(hint) from None
+        when = parse(datetime(1, 1, 1))
+        # a date part that follows the default was never written: try a second default
+        other = parse(datetime(2, 2, 2)) if 1 in (when.year, when.month, when.day) else when
+    except (ValueError, OverflowError, parser.UnknownTimezoneWarning):
+        raise ValueError(
+            f"时间 {value!r} 看不懂; 请写 2024-06-01 10:00:00、2024/6/1 10:00、"
+            "2024年6月1日 10:00:00、2024-06-01T10:00:00+08:00、unix 秒或 Excel 日期序号"
+        ) from None
+    if other.date() != when.date():
+        raise ValueError(f"时间 {value!r} 缺年、月或日; 请写完整的日期, 例如 2024-06-01 10:00")
     return when
 
 

@@ -289,6 +289,8 @@ def test_csv_roles_in_chinese_and_multiline_text():
         ("6月1日 10:00,a,customer,tb_1,在吗", 3, "缺年、月或日"),
         ("20240601,a,customer,tb_1,在吗", 3, "Excel 的日期序号"),
         ("5,a,customer,tb_1,在吗", 3, "Excel 的日期序号"),
+        ("2024/6/2 10:00 CST,a,customer,tb_1,在吗", 3, "看不懂"),  # never dropped silently
+        ("2024-06-01T10:00:00+25:00,a,customer,tb_1,在吗", 3, "时区偏移不对"),
         ("1717207200000,a,customer,tb_1,在吗", 3, "像是毫秒"),
         ("2024-06-01 10:00:05,a,agent,,在的", 3, "发送人 (sender) 写客服的名字"),
         ("2024-06-01 10:00:05,,customer,tb_1,在吗", 3, "会话 (conversation) 是空的"),
@@ -301,6 +303,8 @@ def test_csv_roles_in_chinese_and_multiline_text():
         "no year",
         "yyyymmdd",
         "a small number",
+        "unknown zone",
+        "offset",
         "milliseconds",
         "agent without name",
         "no conversation",
