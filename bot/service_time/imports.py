@@ -24,7 +24,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -646,6 +646,30 @@ def _chinese_dates() -> object:
 
 
 def _spreadsheet_time(value: str) -> datetime:
+    """A spreadsheet's date and time. "2024/6/2 10:00:30" is split at its last space, the date
+    parsed once per distinct day (cached: a file holds few days and many rows) and the time by
+    the standard library; anything else goes to dateutil whole."""
+    day, _, clock = value.rpartition(" ")
+    if day and clock[:1].isdigit():
+        try:
+            at = time.fromisoformat(clock)
+            on = _spreadsheet_day(day.strip())
+        except ValueError:
+            pass
+        else:
+            if at.tzinfo is None and on is not None:
+                return datetime.combine(on, at)
+    return _dateutil_time(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spreadsheet_day(text: str) -> date | None:
+    """The date a day-only text names, or None when it also carries a time of day."""
+    when = _dateutil_time(text)
+    return when.date() if when.time() == time() and when.tzinfo is None else None
+
+
+def _dateutil_time(value: str) -> datetime:
     from dateutil import parser
 
     info = _chinese_dates()
