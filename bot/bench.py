@@ -127,24 +127,46 @@ def cold_start(library_path: Path) -> float:
     return sorted(runs)[1]
 
 
+Step = Callable[[str], None]
+
+
+def bench_steps(sizes: Sequence[int], *, baseline: bool) -> int:
+    """How many times `bench` calls its ``step``: a progress bar's total."""
+    return (1 + len(sizes)) * (2 + baseline) + len(sizes) + 1
+
+
 def bench(
-    library_path: Path, sizes: Sequence[int], *, count: int, baseline: bool
+    library_path: Path,
+    sizes: Sequence[int],
+    *,
+    count: int,
+    baseline: bool,
+    step: Step | None = None,
 ) -> tuple[list[Row], float]:
     """Rows for the shipped library and each synthetic size, and the cold start in seconds.
 
     Each library is measured with the clause cache off (every clause scored from scratch: the
     engine's own cost) and on (what a shop sees, where buyers repeat 在吗 and 包邮吗 all day).
+    ``step`` hears the name of each phase as it starts (a run takes minutes).
     """
+    say = step or (lambda _: None)
     shipped = load_library(library_path)
     texts, warm = messages(shipped, count), messages(shipped, count, seed=99)
     rows = []
-    libraries = [("shipped", shipped)] + [(f"{s // 1000}k", synthetic(shipped, s)) for s in sizes]
-    for name, library in libraries:
+    libraries = [("shipped", lambda: shipped)] + [
+        (f"{s // 1000}k", lambda s=s: synthetic(shipped, s)) for s in sizes
+    ]
+    for name, make in libraries:
+        if name != "shipped":
+            say(f"生成 {name} 合成话术库")
+        library = make()
         examples = sum(len(i.examples) for i in library.intents) + len(library.out_of_scope)
+        say(f"{name}: csbot")
         t0 = time.perf_counter()
         matcher = Matcher(library, cache_size=0)
         built = time.perf_counter() - t0
         rows.append(Row(name, examples, "csbot", built, *measure(matcher.match, texts, warm)))
+        say(f"{name}: csbot + 缓存")
         cached = Matcher(library)
         rows.append(
             Row(name, examples, "csbot + cache", built, *measure(cached.match, texts, warm))
@@ -152,12 +174,14 @@ def bench(
         if baseline:
             from bot.evaluation import Baseline
 
+            say(f"{name}: 训练并测 TF-IDF+LR 基线")
             t0 = time.perf_counter()
             model = Baseline(library)
             built = time.perf_counter() - t0
             rows.append(
                 Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm))
             )
+    say("冷启动 (3 个新进程)")
     return rows, cold_start(library_path)
 
 
@@ -172,7 +196,7 @@ class BotRow:
 
 
 async def _bot_round_trips(
-    chats: Sequence[int], per_chat: int, pace: float, workdir: Path
+    chats: Sequence[int], per_chat: int, pace: float, workdir: Path, step: Step | None = None
 ) -> list[BotRow]:
     import asyncio
 
@@ -215,10 +239,13 @@ async def _bot_round_trips(
         return latencies, len(latencies) / (time.perf_counter() - start)
 
     rows = []
+    say = step or (lambda _: None)
     try:
+        say("启动机器人进程")
         await api.wait_for("getMe", timeout=60)
         await run(2, 0)  # warm up
         for count in chats:
+            say(f"{count} 个聊天")
             latencies, rate = await run(count, pace)
             _, saturated = await run(count, 0)
             p50, p99 = np.percentile(latencies, [50, 99])
@@ -231,7 +258,9 @@ async def _bot_round_trips(
     return rows
 
 
-def bench_bot(chats: Sequence[int], *, per_chat: int, pace: float = 1.0) -> list[BotRow]:
+def bench_bot(
+    chats: Sequence[int], *, per_chat: int, pace: float = 1.0, step: Step | None = None
+) -> list[BotRow]:
     """The bot's round trip through a loopback fake Bot API: update pushed → reply received.
 
     Each chat is a staff member pasting a message about every ``pace`` seconds; the same chats
@@ -241,12 +270,15 @@ def bench_bot(chats: Sequence[int], *, per_chat: int, pace: float = 1.0) -> list
     import tempfile
 
     with tempfile.TemporaryDirectory() as workdir:
-        return asyncio.run(_bot_round_trips(chats, per_chat, pace, Path(workdir)))
+        return asyncio.run(_bot_round_trips(chats, per_chat, pace, Path(workdir), step))
 
 
-def bench_report(total: int, *, seed: int = 5) -> tuple[int, float, float]:
+def bench_report(
+    total: int, *, seed: int = 5, stored: Callable[[int], None] | None = None
+) -> tuple[int, float, float]:
     """Fill a fresh database with ``total`` messages (4 agents, ~6 per conversation, a year of
     traffic) and time one full report over it. Returns (messages, load seconds, report seconds).
+    ``stored`` hears the size of each batch written.
     """
     import asyncio
     import tempfile
@@ -291,6 +323,8 @@ def bench_report(total: int, *, seed: int = 5) -> tuple[int, float, float]:
             start = time.perf_counter()
             for batch in batches():
                 await storage.add_timeline("bench", batch)
+                if stored is not None:
+                    stored(len(batch))
             loaded = time.perf_counter() - start
             count = await storage.count_messages()
             start = time.perf_counter()

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
@@ -275,7 +284,8 @@ def evaluate_cmd(
     ] = False,
 ) -> None:
     """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
-    from bot.evaluation import Baseline, evaluate, matcher_predict, read_tsv
+    from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
+    from bot.evaluation import Report as EvalReport
 
     try:
         rows = read_tsv(file)
@@ -288,14 +298,25 @@ def evaluate_cmd(
         kept = [row for row in rows if normalize(row.text) not in known]
         out.print(f"--unseen: 跳过 {len(rows) - len(kept)} 行与例句相同的句子")
         rows = kept
-    reports = [evaluate("csbot", rows, matcher_predict(assistant.matcher))]
-    if baseline:
-        try:
+    missing = baseline_missing() if baseline else None
+    if missing:
+        err.print(missing, markup=False)  # markup=False: rich would eat "[dev]" as a tag
+    with _progress() as progress:
+
+        def judged(name: str, predict: Callable[[str], list[str]]) -> EvalReport:
+            task = progress.add_task(f"{name} 逐行评测", total=len(rows))
+            report = evaluate(
+                name, rows, predict, progress=lambda n: progress.update(task, completed=n)
+            )
+            progress.remove_task(task)
+            return report
+
+        reports = [judged("csbot", matcher_predict(assistant.matcher))]
+        if baseline and not missing:
+            training = progress.add_task("训练 TF-IDF+LR 基线 (约 20 秒)", total=None)
             model = Baseline(assistant.library)
-        except ImportError:
-            err.print("没有安装 scikit-learn, 跳过基线 (pip install -e '.[dev]')")
-        else:
-            reports.append(evaluate("TF-IDF+LR", rows, model.predict))
+            progress.remove_task(training)
+            reports.append(judged("TF-IDF+LR", model.predict))
     table = Table(f"{file.name} ({len(rows)} 行)", *(r.name for r in reports), show_edge=False)
     table.add_row(
         "in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports)
@@ -328,6 +349,19 @@ def evaluate_cmd(
     out.print(table)  # last, so the headline figures are what a terminal or `tail` shows
 
 
+def _progress() -> Progress:
+    """What every long run shows on stderr while it works; gone when done, stdout stays clean."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
 @app.command()
 def bench(
     library: LibraryOption = None,
@@ -344,11 +378,16 @@ def bench(
 ) -> None:
     """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
     from bot.bench import bench as run_bench
-    from bot.bench import bench_bot, bench_report, machine
+    from bot.bench import bench_bot, bench_report, bench_steps, machine
+    from bot.evaluation import baseline_missing
 
     if report:
         out.print(f"机器: {machine()}")
-        stored, load_s, report_s = bench_report(report)
+        with _progress() as progress:
+            task = progress.add_task(f"写入 {report:,} 条消息, 再出一次全量报表", total=report)
+            stored, load_s, report_s = bench_report(
+                report, stored=lambda n: progress.advance(task, n)
+            )
         out.print(f"写入 {stored:,} 条消息用时 {load_s:.1f} s; 全量报表用时 {report_s:.2f} s")
         return
     if bot:
@@ -357,7 +396,14 @@ def bench(
         table = Table(
             "并发聊天", "更新数", "p50 ms", "p99 ms", "更新/秒", "满载 更新/秒", show_edge=False
         )
-        for r in bench_bot([1, 10, 50], per_chat=max(4, count // 250)):
+        with _progress() as progress:
+            task = progress.add_task("机器人往返", total=4)
+
+            def step(name: str) -> None:
+                progress.update(task, description=name, advance=1)
+
+            rows = bench_bot([1, 10, 50], per_chat=max(4, count // 250), step=step)
+        for r in rows:
             table.add_row(
                 str(r.chats),
                 str(r.updates),
@@ -371,7 +417,16 @@ def bench(
     path = library or get_config(config).library_path()
     wanted = [int(s) for s in sizes.split(",") if s.strip()]
     out.print(f"机器: {machine()}; 单进程单线程 (一个核)")
-    rows, cold = run_bench(path, wanted, count=count, baseline=baseline)
+    missing = baseline_missing() if baseline else None
+    if missing:
+        err.print(missing, markup=False)
+    with _progress() as progress:
+        task = progress.add_task("准备", total=bench_steps(wanted, baseline=not missing))
+
+        def phase(name: str) -> None:
+            progress.update(task, description=name, advance=1)
+
+        rows, cold = run_bench(path, wanted, count=count, baseline=not missing, step=phase)
     table = Table(
         "话术库", "例句", "引擎", "建索引 s", "p50 ms", "p99 ms", "条/秒", show_edge=False
     )

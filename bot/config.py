@@ -45,7 +45,8 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "storage": {"database"},
     "service_targets": {
         "first_response_seconds", "next_response_seconds", "business_hours", "timezone",
-        "idle_gap_minutes", "nudge_before_seconds",
+        "idle_gap_minutes", "nudge_before_seconds", "calendar", "serve_on_holidays",
+        "serve_on_weekends",
     },
     "access": {"open", "admins", "managers", "staff"},
     "library": {"default", "paths", "values"},
@@ -106,9 +107,18 @@ class ServiceTargets:
     timezone: str = "Asia/Shanghai"
     idle_gap_seconds: float = 30 * 60  # a longer silence starts a new conversation
     nudge_before_seconds: float = 5  # live mode: nudge the agent this long before a deadline
+    calendar: str = ""  # "china": China's public holidays and 调休 workdays (chinese-calendar)
+    serve_on_holidays: bool = True  # False: the clock stops on public holidays
+    serve_on_weekends: bool = True  # False: ... and on weekends that are not 调休 workdays
 
     def hours(self) -> BusinessHours:
-        return BusinessHours(parse_windows(list(self.business_hours)), self.timezone)
+        return BusinessHours(
+            parse_windows(list(self.business_hours)),
+            self.timezone,
+            calendar=self.calendar,
+            serve_on_holidays=self.serve_on_holidays,
+            serve_on_weekends=self.serve_on_weekends,
+        )
 
 
 @dataclass(frozen=True)
@@ -455,6 +465,9 @@ class _Sections:
             timezone=self.text(section, "service_targets.timezone", "Asia/Shanghai"),
             idle_gap_seconds=self.number(section, "service_targets.idle_gap_minutes", 30) * 60,
             nudge_before_seconds=self.number(section, "service_targets.nudge_before_seconds", 5),
+            calendar=self.text(section, "service_targets.calendar", "").strip().lower(),
+            serve_on_holidays=self.flag(section, "service_targets.serve_on_holidays", True),
+            serve_on_weekends=self.flag(section, "service_targets.serve_on_weekends", True),
         )
         try:
             parse_windows(list(targets.business_hours))
@@ -464,8 +477,12 @@ class _Sections:
         try:
             targets.hours()
         except HoursError as exc:
-            self.fail("service_targets.timezone", str(exc))
-            targets = replace(targets, timezone="Asia/Shanghai")
+            text = str(exc)
+            key = "timezone"
+            if "节假日" in text:
+                key = "calendar" if "日历" in text else "serve_on_holidays"
+            self.fail(f"service_targets.{key}", text)
+            targets = replace(targets, timezone="Asia/Shanghai", calendar="")
         return targets
 
 

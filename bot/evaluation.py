@@ -12,6 +12,19 @@ from intents import Library, Matcher
 
 NONE = "none"
 Predict = Callable[[str], list[str]]
+#: What to install for the TF-IDF baseline: scikit-learn comes with the dev extras only.
+BASELINE_INSTALL = (
+    "没有安装 scikit-learn, 跳过 TF-IDF+LR 基线; 需要基线请安装开发依赖: pip install -e '.[dev]'"
+)
+
+
+def baseline_missing() -> str | None:
+    """None when the baseline can run, else the one line that says what to install."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return BASELINE_INSTALL
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +82,21 @@ def read_tsv(path: Path) -> list[Labelled]:
     return rows
 
 
-def evaluate(name: str, rows: Sequence[Labelled], predict: Predict) -> Report:
+def evaluate(
+    name: str,
+    rows: Sequence[Labelled],
+    predict: Predict,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Each row judged by its kind; ``progress`` hears how many rows are done, now and then."""
     in_scope = top1 = oos = abstained = multi = exact = 0
     confusion: Counter[tuple[str, str]] = Counter()
     errors = []
     by_tag: dict[str, list[int]] = {}
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if progress is not None and n % 50 == 0:
+            progress(n)
         predicted = predict(row.text)
         first = predicted[0] if predicted else NONE
         right = (
@@ -103,6 +125,8 @@ def evaluate(name: str, rows: Sequence[Labelled], predict: Predict) -> Report:
             exact += hit
             if not hit:
                 errors.append((row.text, ",".join(row.intents), ",".join(predicted) or NONE))
+    if progress is not None:
+        progress(len(rows))
     tags = {tag: (right, total) for tag, (right, total) in sorted(by_tag.items())}
     return Report(
         name, in_scope, top1, oos, abstained, multi, exact, confusion, tuple(errors), tags

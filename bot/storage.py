@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -174,12 +175,23 @@ class Exchange:
     bot_message_id: int | None
 
 
-class Storage:
-    """Async SQLite storage. Open once, share, close at shutdown."""
+class MissingDatabaseError(FileNotFoundError):
+    """``create=False`` and there is no database at the path: a reader never makes one."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+
+class Storage:
+    """Async SQLite storage. Open once, share, close at shutdown.
+
+    ``create=False`` (reports) opens only a database that exists, so a mistyped path or a run
+    from another folder is an error naming the path instead of a new empty database.
+    """
+
+    def __init__(
+        self, path: Path | str, *, clock: Callable[[], float] = time.time, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.create = create
         self._db: aiosqlite.Connection | None = None
 
     @property
@@ -189,14 +201,27 @@ class Storage:
         return self._db
 
     async def open(self) -> Storage:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        await self.migrate()
+        memory = str(self.path) == ":memory:"
+        if not memory and not self.create:
+            if not self.path.is_file():
+                raise MissingDatabaseError(self.path)
+            # mode=rw: should the file vanish in between, sqlite fails instead of creating it
+            self._db = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True)
+        else:
+            if not memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = await aiosqlite.connect(self.path)
+        try:
+            self._db.row_factory = aiosqlite.Row
+            await self._db.execute("PRAGMA busy_timeout=5000")
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self.migrate()
+        except BaseException:
+            # aiosqlite's worker thread is not a daemon: a connection left open here would
+            # keep the process alive after its error, which is how an importer hung
+            await self.close()
+            raise
         return self
 
     async def close(self) -> None:
@@ -222,10 +247,18 @@ class Storage:
                 f"{self.path}: 数据库结构版本 {version} 比程序认识的 {len(MIGRATIONS)} 新, "
                 "请升级 csbot"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self.db.executescript(
-                f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+        while version < len(MIGRATIONS):
+            number = version + 1
+            try:  # IMMEDIATE: a second process opening a fresh database waits for the first
+                await self.db.executescript(
+                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\n"
+                    f"PRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except sqlite3.OperationalError:
+                await self.db.rollback()
+                if await self.schema_version() < number:
+                    raise  # not another process's migration of the same step: a real fault
+            version = await self.schema_version()
 
     # --- exchanges ---------------------------------------------------------------------------
 
@@ -335,8 +368,11 @@ class Storage:
             "INSERT OR IGNORE INTO conversations (source, external_id, title) VALUES (?, ?, ?)",
             list({(source, m.conversation, _masked(m.title)) for m in messages}),
         )
+        # only this batch's conversations: a million-row import keeps its memory bounded
         rows = await self.db.execute_fetchall(
-            "SELECT external_id, id FROM conversations WHERE source = ?", (source,)
+            "SELECT external_id, id FROM conversations WHERE source = ?"
+            " AND external_id IN (SELECT value FROM json_each(?))",
+            (source, json.dumps(sorted({m.conversation for m in messages}), ensure_ascii=False)),
         )
         conversation_ids = dict(rows)
         before = self.db.total_changes
@@ -418,6 +454,15 @@ class Storage:
             wanted,
         )
         return {int(conversation_id): str(title) for conversation_id, title in rows}
+
+    async def conversation_names(self, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """The conversation's own id in its source (qn-001) and its title, by internal id."""
+        rows = await self.db.execute_fetchall(
+            "SELECT id, external_id, title FROM conversations"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(ids))),),
+        )
+        return {int(i): (str(external), title) for i, external, title in rows}
 
     async def conversation_timeline(self, source: str, external_id: str) -> Timeline:
         """One conversation's messages, found by its unique (source, external id)."""

@@ -12,43 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import charts
 from bot.practice.scoring import SKILL_NAMES, WEIGHTS
 from bot.practice.scoring import weakest_skill as weakest_of
 
-# The CJK-font choice is the response-time chart's, so both charts render Chinese (or fall back
-# to English) the same way on the same machine.
-from bot.service_time.report import latin_name, use_cjk_font
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
 #: The weakest skill is judged on the latest sessions only: a weakness trained away drops off.
 RECENT = 5
-SKILL_NAMES_EN = {
-    "speed": "speed",
-    "typing": "typing",
-    "content": "content",
-    "tone": "tone",
-    "compliance": "compliance",
-}
-_LABELS_ZH = {
-    "share": "得分 (占满分 %)",
-    "skills": "各项技能得分",
-    "total": "总分",
-    "score": "得分",
-    "trainees": "学员练习得分",
-}
-_LABELS_EN = {
-    "share": "score (% of full marks)",
-    "skills": "Score per skill",
-    "total": "total",
-    "score": "score",
-    "trainees": "Trainees' practice scores",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,68 +109,26 @@ def trainees(sessions: Sequence[Session]) -> list[Trainee]:
     return sorted(out, key=lambda t: (t.name, t.user_id))
 
 
-# --- charts ----------------------------------------------------------------------------------
+# --- charts (drawn by bot.charts) ------------------------------------------------------------
 
 
 def skills_chart(
     sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
 ) -> None:
     """One trainee's score per skill (and the total) over their sessions, as a PNG."""
-    fig, ax, chinese = _figure()
-    text = _LABELS_ZH if chinese else _LABELS_EN
-    names = SKILL_NAMES if chinese else SKILL_NAMES_EN
-    when = _local_times(sessions, timezone)
-    for skill in WEIGHTS:
-        shares = [100 * s.skills[skill] for s in sessions]
-        ax.plot(when, shares, marker="o", linewidth=1.2, alpha=0.8, label=names[skill])
-    ax.plot(
-        when, [s.total for s in sessions], marker="s", color="black", linewidth=2.2,
-        label=text["total"],
-    )  # fmt: skip
-    ax.set_ylabel(text["share"])
-    ax.set_title(text["skills"])
-    _finish(fig, ax, path)
+    names = {skill: SKILL_NAMES[skill] for skill in WEIGHTS}
+    charts.save(charts.skills_figure(sessions, _local_times(sessions, timezone), names), path)
 
 
 def trainees_chart(
     sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
 ) -> None:
     """Every trainee's session scores over time, one line each, as a PNG."""
-    fig, ax, chinese = _figure()
-    text = _LABELS_ZH if chinese else _LABELS_EN
-    for trainee in trainees(sessions):
-        ax.plot(
-            _local_times(trainee.sessions, timezone),
-            [s.total for s in trainee.sessions],
-            marker="o",
-            label=trainee.name if chinese else latin_name(trainee.name),
-        )
-    ax.set_ylabel(text["score"])
-    ax.set_title(text["trainees"])
-    _finish(fig, ax, path)
-
-
-def _figure() -> tuple[Figure, Axes, bool]:
-    """A figure outside pyplot's global registry, so the bot can draw in a worker thread."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    chinese = use_cjk_font(matplotlib)
-    fig = Figure(figsize=(10, 5), dpi=110)
-    return fig, fig.subplots(), chinese
-
-
-def _finish(fig: Figure, ax: Axes, path: Path | io.BytesIO) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    ax.set_ylim(0, 105)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # never over a line
-    fig.tight_layout()
-    fig.savefig(path, format="png")
+    lines = {
+        t.name: (_local_times(t.sessions, timezone), [s.total for s in t.sessions])
+        for t in trainees(sessions)
+    }
+    charts.save(charts.trainees_figure(lines), path)
 
 
 def _local_times(sessions: Sequence[Session], timezone: str) -> list[datetime]:

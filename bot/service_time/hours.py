@@ -1,16 +1,31 @@
-"""Business hours: time outside them does not count against the agent."""
+"""Business hours: time outside them does not count against the agent.
+
+Days can follow China's official calendar (the `chinese-calendar` package: public holidays
+and the 调休 weekend days that are workdays instead), so a shop that rests on 国庆 or at
+weekends is not charged for them. A date the package does not cover is a `CalendarWarning`
+and counts as an ordinary day.
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 DAY = 86_400
+CALENDARS = ("", "china")
+_EPOCH = date(1970, 1, 1)
+
+
+class CalendarWarning(UserWarning):
+    """The holiday calendar does not know a date's year: it was counted as an ordinary day."""
+
+
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -44,30 +59,73 @@ def parse_windows(spec: list[str] | str) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class BusinessHours:
-    """Daily open windows (split shifts allowed) in a time zone; all day by default."""
+    """Daily open windows (split shifts allowed) in a time zone; all day by default.
+
+    ``calendar="china"`` tells public holidays and 调休 workdays apart; with
+    ``serve_on_holidays=False`` the clock stops on public holidays, with
+    ``serve_on_weekends=False`` on weekends that are not 调休 workdays.
+    """
 
     windows: tuple[tuple[int, int], ...] = ((0, DAY),)
     timezone: str = "Asia/Shanghai"
+    calendar: str = ""
+    serve_on_holidays: bool = True
+    serve_on_weekends: bool = True
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise HoursError(f"不认识的时区 {self.timezone!r} (例如 Asia/Shanghai)") from None
+        if self.calendar not in CALENDARS:
+            raise HoursError(f"节假日日历 {self.calendar!r} 不认识; 可写 china, 或留空不用")
+        if not self.serve_on_holidays and not self.calendar:
+            raise HoursError("要在法定节假日停表, 需要写 calendar: china (中国的节假日和调休)")
+
+    @property
+    def every_day(self) -> bool:
+        return self.serve_on_holidays and self.serve_on_weekends
 
     @property
     def all_day(self) -> bool:
-        return self.windows == ((0, DAY),)
+        """Open round the clock on every day: business time is wall time."""
+        return self.windows == ((0, DAY),) and self.every_day
 
     def seconds_between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Business seconds between unix times, element-wise (end before start gives 0)."""
         start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
         if self.all_day:
             return np.maximum(end - start, 0.0)
-        return np.maximum(self._clock(end) - self._clock(start), 0.0)
+        clock = self._clock(np.concatenate([start.ravel(), end.ravel()]))
+        begun, ended = clock[: start.size].reshape(start.shape), clock[start.size :]
+        return np.maximum(ended.reshape(end.shape) - begun, 0.0)
+
+    def is_open_on(self, day: date) -> bool:
+        """Whether the shop serves on this local date at all (its windows apply if so)."""
+        weekend = day.weekday() >= 5
+        if self.calendar == "china" and not self.every_day:
+            import chinese_calendar
+
+            try:
+                resting, holiday = chinese_calendar.get_holiday_detail(day)
+            except NotImplementedError:
+                warnings.warn(
+                    CalendarWarning(
+                        f"chinese-calendar 还没有 {day.year} 年的节假日安排, {day.year} 年的"
+                        "日子按普通的周一到周日算; 请升级: pip install -U chinese-calendar"
+                    ),
+                    stacklevel=2,
+                )
+            else:
+                if resting and holiday is not None:  # 国庆, 春节 … (weekends inside them too)
+                    return self.serve_on_holidays
+                return not resting or self.serve_on_weekends  # 调休 weekend days are workdays
+        return not weekend or self.serve_on_weekends
 
     def _clock(self, when: np.ndarray) -> np.ndarray:
-        """Business seconds elapsed since 1970-01-01 local: a non-decreasing clock."""
+        """Business seconds elapsed since the first local day of ``when``: non-decreasing."""
+        if when.size == 0:
+            return when
         local = when + self._offsets(when)
         days = np.floor(local / DAY)
         into = local - days * DAY
@@ -76,7 +134,18 @@ class BusinessHours:
         for begin, finish in self.windows:
             before += np.clip(into - begin, 0, finish - begin)
             open_per_day += finish - begin
-        return days * open_per_day + before
+        if self.every_day:
+            return days * open_per_day + before
+        first = int(days.min())
+        span = np.arange(first, int(days.max()) + 1)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CalendarWarning)
+            serving = np.array([self.is_open_on(_EPOCH + timedelta(days=int(d))) for d in span])
+        for message in {str(w.message) for w in caught}:  # once per year, not once per day
+            warnings.warn(CalendarWarning(message), stacklevel=3)
+        index = (days - first).astype(np.int64)
+        opened_before = np.concatenate([[0], np.cumsum(serving * open_per_day)])
+        return opened_before[index] + np.where(serving[index], before, 0.0)
 
     def _offsets(self, when: np.ndarray) -> np.ndarray:
         """UTC offset in seconds for each instant, looked up once per distinct hour."""

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from filelock import FileLock, Timeout
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
@@ -65,45 +73,70 @@ def csv_file(
 ) -> None:
     """A CSV of timestamp, conversation, role, sender and text, from any other tool."""
     settings = _config(config)
-    history = _read(lambda: read_csv(file, timezone=settings.service_targets.timezone))
+    zone = settings.service_targets.timezone
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(f"检查 {file.name}", total=None)
+
+        def checked(done: int, size: int) -> None:
+            progress.update(task, completed=done, total=size)
+
+        history = _read(lambda: read_csv(file, timezone=zone, progress=checked))
     _report(file, history, _store(settings, history))
 
 
 def _config(path: Path | None) -> Config:
-
     return get_config(path)
 
 
 def _read(read: Callable[[], History]) -> History:
-
     try:
         return read()
     except ImportFileError as exc:
         fail("\n".join([*exc.problems, "没有导入任何消息; 改好后重新运行即可。"]))
 
 
-def _store(settings: Config, history: History) -> int:
+def import_lock(database: Path) -> FileLock:
+    """One importer at a time per database: a second one waits for the first, saying so,
+    instead of interleaving its batches (or, on a fresh file, racing the schema)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(f"{database}.import-lock")
 
+
+def _store(settings: Config, history: History) -> int:
     database = settings.storage.database
 
     async def load(progress: Progress) -> int:
-        task = progress.add_task("导入", total=len(history.messages))
+        task = progress.add_task("写入数据库", total=history.total)
         async with Storage(database) as storage:
             return await store(storage, history, progress=lambda n: progress.advance(task, n))
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    )  # fmt: skip
+    lock = import_lock(database)
     try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            err.print(
+                f"另一个 csbot import 正在写入 {database}, 等它写完再开始… (Ctrl+C 可取消)",
+                markup=False,
+            )
+            lock.acquire()
         with Progress(*columns, console=err, transient=True) as progress:
             return asyncio.run(load(progress))
     except KeyboardInterrupt:
         fail("已中断: 已写入的消息都完整保留, 重新运行同一条命令会补上其余的。", 130)
     except (OSError, RuntimeError, sqlite3.Error) as exc:
         fail(f"数据库 {database} 出错: {exc}")
+    finally:
+        lock.release(force=True)
 
 
 def _report(file: Path, history: History, new: int) -> None:
     roles = history.roles
-    read = len(history.messages)
+    read = history.total
     skipped = f" (跳过 {history.skipped} 条系统消息)" if history.skipped else ""
     out.print(
         f"{file.name}: 读取 {read} 条消息{skipped}, {history.conversations} 段对话", markup=False

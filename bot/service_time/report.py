@@ -1,12 +1,14 @@
-"""Response-time reports: per agent and overall, with the breaches behind them and a chart."""
+"""Response-time reports: per agent and overall, with the breaches behind them.
+
+The chart of a report is drawn by `bot.charts.report_figure`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -16,13 +18,22 @@ from bot.service_time.metrics import AGENT, NOBODY, Rounds, Summary, Targets, ro
 from bot.storage import Storage
 
 UNASSIGNED = "(未分配)"
+ALL = "(全部)"
 #: Stable keys of `csbot report --format json`, documented in the README.
 SUMMARY_KEYS = tuple(Summary.__dataclass_fields__)
+#: Excel reads a UTF-8 CSV as the local code page unless it starts with a byte-order mark.
+BOM = "\ufeff"
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked (an unknown agent or conversation)."""
 
 
 @dataclass(frozen=True)
 class Breach:
-    conversation: int
+    conversation: int  # the storage's internal id (kept for old readers of the JSON)
+    conversation_id: str  # the conversation's own id where it came from: qn-001, 7:123
+    title: str | None  # its display name (the customer, the chat), when the source has one
     agent: str
     kind: str  # first | next
     started_at: float
@@ -41,9 +52,31 @@ class Report:
     agents: dict[str, Summary]
     rounds: Rounds
     agent_names: dict[int, str]
+    database: str | None = None  # the file the report read
+    conversations: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     def local(self, ts: float) -> datetime:
         return datetime.fromtimestamp(ts, UTC).astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def first_round(self) -> float | None:
+        return float(self.rounds.start.min()) if len(self.rounds.start) else None
+
+    @property
+    def last_round(self) -> float | None:
+        return float(self.rounds.start.max()) if len(self.rounds.start) else None
+
+    def period_text(self) -> str:
+        """The period read, in words: asked bounds, else the span of the rounds found."""
+        day = "%Y-%m-%d %H:%M"
+        if self.since is None and self.until is None:
+            if self.first_round is None or self.last_round is None:
+                return "全部记录 (没有任何会话)"
+            first, last = self.local(self.first_round), self.local(self.last_round)
+            return f"全部记录: {first:%Y-%m-%d} 至 {last:%Y-%m-%d} ({self.timezone})"
+        since = self.local(self.since).strftime(day) if self.since is not None else "最早"
+        until = f"{self.local(self.until):{day}} 之前" if self.until is not None else "现在"
+        return f"{since} 至 {until} ({self.timezone})"
 
     @property
     def breach_count(self) -> int:
@@ -59,9 +92,13 @@ class Report:
         out = []
         for i in picked.tolist():
             answered = not np.isnan(r.seconds[i])
+            code = int(r.conversation[i])
+            external, title = self.conversations.get(code, (str(code), None))
             out.append(
                 Breach(
-                    conversation=int(r.conversation[i]),
+                    conversation=code,
+                    conversation_id=external,
+                    title=title,
                     agent=self.agent_names.get(int(r.agent[i]), UNASSIGNED),
                     kind="first" if r.first[i] else "next",
                     started_at=float(r.start[i]),
@@ -82,9 +119,18 @@ async def build_report(
     agent: str | None = None,
     conversation: str | None = None,
 ) -> Report:
-    """Rounds that start in [since, until), for one agent or conversation or all of them."""
-    timeline = await storage.timeline(since=since, until=until, conversation=conversation)
+    """Rounds that start in [since, until), for one agent or conversation or all of them.
+
+    An agent or conversation the database does not know is a `ReportError` that says so."""
     names = await storage.agents()
+    if agent is not None and not any(n == agent or str(c) == agent for c, n in names.items()):
+        known = "、".join(sorted(names.values())) or "(还没有)"
+        raise ReportError(f"没有找到客服「{agent}」。数据库里的客服: {known}")
+    timeline = await storage.timeline(since=since, until=until, conversation=conversation)
+    if conversation is not None and not len(timeline.conversation):
+        raise ReportError(
+            f"没有找到会话「{conversation}」(在这段时间里); 请写会话编号 (如 qn-001) 或标题"
+        )
     columns = [timeline.conversation, timeline.ts, timeline.role]
     agents = timeline.agent
     all_rounds = rounds(*columns, agents, settings.hours())
@@ -113,6 +159,7 @@ async def build_report(
             mine, targets, replies=replies
         )
     overall = summarize(chosen, targets, replies=int(np.count_nonzero(replies_in_scope)))
+    breached = np.unique(chosen.conversation[chosen.breached(targets)]).tolist()
     return Report(
         targets=targets,
         timezone=settings.timezone,
@@ -122,6 +169,8 @@ async def build_report(
         agents=dict(sorted(per_agent.items())),
         rounds=chosen,
         agent_names=names,
+        database=str(storage.path),
+        conversations=await storage.conversation_names(breached),
     )
 
 
@@ -131,9 +180,12 @@ async def build_report(
 def as_json(report: Report, *, breaches: bool = True) -> dict[str, object]:
     """The JSON document of `csbot report --format json` (keys documented in the README)."""
     return {
+        "database": report.database,
         "timezone": report.timezone,
         "since": report.since,
         "until": report.until,
+        "first_round": report.first_round,
+        "last_round": report.last_round,
         "targets": {"first_seconds": report.targets.first, "next_seconds": report.targets.next},
         "overall": _summary(report.overall),
         "agents": [{"agent": name, **_summary(s)} for name, s in report.agents.items()],
@@ -148,12 +200,12 @@ def _summary(summary: Summary) -> dict[str, object]:
 
 
 def as_csv(report: Report) -> str:
-    """One row per agent, then the overall row."""
+    """One row per agent, then the overall row (no BOM: the caller adds one for a file)."""
     buffer = io.StringIO()
     keys = [k for k in SUMMARY_KEYS if k != "extra"]
     writer = csv.writer(buffer)
     writer.writerow(["agent", *keys])
-    rows = [*report.agents.items(), ("(全部)", report.overall)]
+    rows = [*report.agents.items(), (ALL, report.overall)]
     for name, summary in rows:
         values = _summary(summary)
         writer.writerow([name, *("" if values[k] is None else values[k] for k in keys)])
@@ -164,12 +216,17 @@ def breaches_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["conversation", "agent", "kind", "started_at", "answered_at", "seconds", "target"]
-    )
+        [
+            "conversation", "conversation_id", "title", "agent", "kind", "started_at",
+            "answered_at", "seconds", "target",
+        ]
+    )  # fmt: skip
     for b in report.breaches():
         writer.writerow(
             [
                 b.conversation,
+                b.conversation_id,
+                b.title or "",
                 b.agent,
                 b.kind,
                 report.local(b.started_at).isoformat(timespec="seconds"),
@@ -179,6 +236,16 @@ def breaches_csv(report: Report) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def answered_seconds(report: Report) -> dict[str, np.ndarray]:
+    """Per agent (in report order), the business seconds of their answered rounds."""
+    r = report.rounds
+    out = {}
+    for name in report.agents:
+        codes = [c for c, n in report.agent_names.items() if n == name] or [NOBODY]
+        out[name] = r.seconds[np.isin(r.agent, codes) & r.answered]
+    return out
 
 
 def daily_compliance(report: Report) -> dict[str, dict[str, float]]:
@@ -194,112 +261,3 @@ def daily_compliance(report: Report) -> dict[str, dict[str, float]]:
         name: {day: sum(v) / len(v) for day, v in sorted(per_day.items())}
         for name, per_day in sorted(out.items())
     }
-
-
-_LABELS_ZH = {
-    "first": "首响 {s:g}s",
-    "next": "后续 {s:g}s",
-    "seconds": "响应时间 (秒)",
-    "spread": "各客服响应时间分布",
-    "percent": "达标率 %",
-    "daily": "每日达标率",
-}
-_LABELS_EN = {
-    "first": "first {s:g}s",
-    "next": "next {s:g}s",
-    "seconds": "response time (s)",
-    "spread": "Response times per agent",
-    "percent": "within target %",
-    "daily": "Compliance per day",
-}
-
-
-def chart(report: Report, path: Path | io.BytesIO) -> None:
-    """Each agent's response-time distribution against the 15 s / 20 s lines, and compliance
-    per day, as one PNG. Labels are Chinese where the machine has a CJK font; otherwise English,
-    with agents' names in pinyin, so nothing renders as empty boxes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    chinese = use_cjk_font(plt)
-    text = _LABELS_ZH if chinese else _LABELS_EN
-
-    def label(name: str) -> str:
-        return name if chinese else latin_name(name)
-
-    r = report.rounds
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), dpi=110)
-    data, labels = [], []
-    for name in report.agents:
-        codes = [c for c, n in report.agent_names.items() if n == name] or [NOBODY]
-        mine = np.isin(r.agent, codes) & r.answered
-        data.append(r.seconds[mine] if mine.any() else np.array([0.0]))
-        labels.append(label(name))
-    if data:
-        left.boxplot(data, showfliers=True)
-        left.set_xticks(range(1, len(labels) + 1), labels, rotation=20)
-    left.axhline(
-        report.targets.first,
-        color="tab:orange",
-        linestyle="--",
-        label=text["first"].format(s=report.targets.first),
-    )
-    left.axhline(
-        report.targets.next,
-        color="tab:red",
-        linestyle="--",
-        label=text["next"].format(s=report.targets.next),
-    )
-    left.set_ylabel(text["seconds"])
-    left.set_yscale("symlog", linthresh=60)
-    left.set_title(text["spread"])
-    left.legend(loc="upper right")
-    for name, per_day in daily_compliance(report).items():
-        right.plot(
-            list(per_day), [100 * v for v in per_day.values()], marker="o", label=label(name)
-        )
-    right.set_ylim(0, 105)
-    right.set_ylabel(text["percent"])
-    right.set_title(text["daily"])
-    right.tick_params(axis="x", rotation=30)
-    if report.agents:
-        right.legend(loc="lower left", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-
-
-def latin_name(name: str) -> str:
-    """A person's name in pinyin (小美 → XiaoMei), for charts on machines without a CJK font."""
-    if name.isascii():
-        return name
-    from pypinyin import lazy_pinyin
-
-    return "".join(w.capitalize() for w in lazy_pinyin(name))
-
-
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Droid Sans Fallback",
-    "AR PL UMing CN",
-)
-
-
-def use_cjk_font(plt: object) -> bool:
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in _CJK_FONTS:
-        if name in installed:
-            plt.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]  # type: ignore[attr-defined]
-            plt.rcParams["axes.unicode_minus"] = False  # type: ignore[attr-defined]
-            return True
-    return False

@@ -47,6 +47,9 @@ def due_at(hours: BusinessHours, start: float, seconds: float) -> float:
     def passed(t: float) -> float:
         return float(hours.seconds_between(np.array([start]), np.array([t]))[0])
 
+    while passed(high) < seconds:  # closed days (国庆, weekends) push the deadline further
+        high += 7 * DAY
+
     while high - low > 0.01:  # business time only grows with wall time, so bisect
         middle = (low + high) / 2
         if passed(middle) >= seconds:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import threading
 from collections.abc import Iterable
 from html import escape
 
@@ -12,16 +10,16 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message, User
 
+from bot import charts
 from bot.config import Config
 from bot.service_time.metrics import Summary
-from bot.service_time.report import Report, as_csv, breaches_csv, build_report, chart
+from bot.service_time.report import BOM, Report, as_csv, breaches_csv, build_report
 from bot.storage import Storage
 from bot.telegram import texts
 from bot.telegram.formatting import split_message
 from bot.telegram.middlewares import RoleFilter
 
 BREACHES_SHOWN = 10
-_PYPLOT = threading.Lock()  # pyplot keeps global state: one chart at a time
 
 
 async def stats(message: Message, command: CommandObject, db: Storage, config: Config) -> None:
@@ -39,7 +37,7 @@ async def stats(message: Message, command: CommandObject, db: Storage, config: C
         return
     for chunk in split_message(summary_html(report, overall=name is None)):
         await message.answer(chunk)
-    png = await asyncio.to_thread(_chart_png, report)
+    png = await asyncio.to_thread(_chart_png, report)  # a figure per call: threads may overlap
     await message.answer_photo(
         BufferedInputFile(png, filename="stats.png"), caption=texts.STATS_CHART
     )
@@ -51,7 +49,6 @@ async def breaches(message: Message, db: Storage, config: Config) -> None:
         await message.answer(texts.BREACHES_NONE)
         return
     latest = report.breaches(latest=BREACHES_SHOWN)[::-1]  # newest first
-    titles = await db.conversation_titles([b.conversation for b in latest])
     lines = [
         texts.BREACHES_HEADER.format(
             shown=len(latest), total=report.breach_count, timezone=report.timezone
@@ -67,7 +64,7 @@ async def breaches(message: Message, db: Storage, config: Config) -> None:
                 if b.seconds is None
                 else texts.BREACH_LATE.format(seconds=b.seconds),
                 target=b.target,
-                conversation=escape(titles.get(b.conversation, str(b.conversation))),
+                conversation=escape(b.title or b.conversation_id),
             )
         )
     for chunk in split_message("\n".join(lines)):
@@ -83,7 +80,7 @@ async def export(message: Message, db: Storage, config: Config) -> None:
     )
     for filename, content, caption in files:
         await message.answer_document(
-            BufferedInputFile(content.encode("utf-8-sig"), filename=filename), caption=caption
+            BufferedInputFile((BOM + content).encode(), filename=filename), caption=caption
         )
 
 
@@ -162,10 +159,7 @@ def _percent(value: float | None) -> str:
 
 
 def _chart_png(report: Report) -> bytes:
-    buffer = io.BytesIO()
-    with _PYPLOT:
-        chart(report, buffer)
-    return buffer.getvalue()
+    return charts.png(charts.report_figure(report))
 
 
 def get_router() -> Router:

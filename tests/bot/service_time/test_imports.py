@@ -284,15 +284,33 @@ def test_csv_roles_in_chinese_and_multiline_text():
 @pytest.mark.parametrize(
     ("row", "line", "says"),
     [
-        ("2024-06-01 10:00:05,a,seller,小美,在的", 3, "role 'seller' 不认识"),
-        ("2024/6/1 10:00,a,customer,tb_1,在吗", 3, "ISO 8601"),
+        ("2024-06-01 10:00:05,a,seller,小美,在的", 3, "角色 (role) 'seller' 不认识"),
+        ("明天上午,a,customer,tb_1,在吗", 3, "时间 '明天上午' 看不懂"),
+        ("6月1日 10:00,a,customer,tb_1,在吗", 3, "缺年、月或日"),
+        ("20240601,a,customer,tb_1,在吗", 3, "Excel 的日期序号"),
+        ("5,a,customer,tb_1,在吗", 3, "Excel 的日期序号"),
+        ("2024/6/2 10:00 CST,a,customer,tb_1,在吗", 3, "看不懂"),  # never dropped silently
+        ("2024-06-01T10:00:00+25:00,a,customer,tb_1,在吗", 3, "时区偏移不对"),
         ("1717207200000,a,customer,tb_1,在吗", 3, "像是毫秒"),
-        ("2024-06-01 10:00:05,a,agent,,在的", 3, "sender 写客服的名字"),
-        ("2024-06-01 10:00:05,,customer,tb_1,在吗", 3, "conversation 是空的"),
+        ("2024-06-01 10:00:05,a,agent,,在的", 3, "发送人 (sender) 写客服的名字"),
+        ("2024-06-01 10:00:05,,customer,tb_1,在吗", 3, "会话 (conversation) 是空的"),
         ("2024-06-01 10:00:05,a,agent,小美,好的,亲", 3, "请用英文双引号"),
         ('2024-06-01 10:00:05,a,agent,小美,"好的\n亲"\n2024-06-01,a,bot,x,y,z', 5, "有 6 列"),
     ],
-    ids=["role", "time", "milliseconds", "agent without name", "no conversation", "comma", "line"],
+    ids=[
+        "role",
+        "time",
+        "no year",
+        "yyyymmdd",
+        "a small number",
+        "unknown zone",
+        "offset",
+        "milliseconds",
+        "agent without name",
+        "no conversation",
+        "comma",
+        "line",
+    ],
 )
 def test_csv_errors_name_the_file_and_line_and_import_nothing(tmp_path, config, row, line, says):
     rows = [f"2024-06-01 10:00:00,a,customer,tb_{i},在吗" for i in range(BATCH_ROWS + 10)]
@@ -307,8 +325,8 @@ def test_csv_errors_name_the_file_and_line_and_import_nothing(tmp_path, config, 
 
 def test_csv_header_and_encoding(tmp_path):
     wrong = tmp_path / "wrong.csv"
-    wrong.write_text("时间,会话,角色,发送者,内容\n", encoding="utf-8")
-    with pytest.raises(ImportFileError, match=r"wrong.csv:1: 表头缺少 timestamp"):
+    wrong.write_text("日期,会话,角色,发送人,内容\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match=r"wrong.csv:1: 表头缺少 timestamp.*时间,会话"):
         read_csv(wrong)
     excel = tmp_path / "excel.csv"  # saved by Excel in China: GBK; or UTF-8 with a BOM
     excel.write_bytes((HEADER + "1717207200,a,客服,小美,在的亲\n").encode("gbk"))
@@ -402,3 +420,107 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_completes_it(tmp_path, 
     assert rerun.returncode == 0, rerun.stderr
     assert f"新增 {TOTAL - present} 条, 已有 {present} 条" in rerun.stdout
     assert count_rows(database) == TOTAL
+
+
+# --- what Chinese spreadsheets write ------------------------------------------------------------
+
+
+def test_chinese_headers_and_the_date_forms_of_chinese_spreadsheets():
+    rows = (
+        "时间,会话,角色,发送人,内容\n"
+        "2024/6/2 10:00,qn-001,顾客,tb_1,在吗\n"  # Excel, Chinese locale
+        "2024/06/02 10:00:30,qn-001,客服,小美,在的亲\n"
+        "2024年6月2日 10:01:00,qn-001,顾客,tb_1,有XL吗\n"
+        "2024年6月2日10时1分20秒,qn-001,客服,小美,有的\n"
+        "45445.42,qn-001,顾客,tb_1,好的\n"  # an Excel serial day number: 2024-06-02 10:04:48
+        "2024/06/03,qn-002,顾客,tb_2,发货了吗\n"
+    )
+    history = parse_csv(rows, timezone="Asia/Shanghai")
+    ten = 1717293600.0  # 2024-06-02 10:00:00 +08:00
+    assert [m.ts - ten for m in history.messages] == [0, 30, 60, 80, 288, 50400]
+    assert [m.role for m in history.messages][:2] == ["customer", "agent"]
+    assert history.messages[1].agent == "小美" and history.conversations == 2
+
+
+def test_an_excel_serial_is_read_in_the_shops_time_zone():
+    rows = "时间,会话,角色,发送人,内容\n45445.416666666664,a,顾客,tb_1,在吗\n"
+    assert parse_csv(rows, timezone="Asia/Shanghai").messages[0].ts == 1717293600.0
+    assert parse_csv(rows, timezone="UTC").messages[0].ts == 1717293600.0 + 8 * 3600
+
+
+def test_a_big_csv_streams_in_bounded_memory(tmp_path):
+    """The file is checked and stored batch by batch: holding 50,000 messages at once took
+    about 40 MB, streaming them keeps the peak to a few."""
+    import tracemalloc
+
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["时间", "会话", "角色", "发送人", "内容"])
+        for i in range(50_000):
+            writer.writerow([T0 + i, f"c{i // 6}", "顾客", f"tb_{i // 6}", f"第{i}条消息,亲在吗"])
+    tracemalloc.start()
+    try:
+        history = read_csv(big)
+        stored = sum(len(batch) for batch in history.batches())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert stored == history.total == 50_000 and history.conversations == 8_334
+    assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MB"
+
+
+# --- two importers at once ----------------------------------------------------------------------
+
+
+def _import_command(path: Path, config: Path) -> list[str]:
+    return [sys.executable, "-m", "bot", "import", "csv", str(path), "--config", str(config)]
+
+
+def _small_csv(path: Path, prefix: str, count: int = 12_000) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_HEADER)
+        for i in range(count):
+            writer.writerow([T0 + i, f"{prefix}{i // 4}", "顾客", "tb", f"{prefix} 第{i}条"])
+    return path
+
+
+CSV_HEADER = ["timestamp", "conversation", "role", "sender", "text"]
+
+
+def test_a_second_importer_waits_for_the_first_and_says_so(tmp_path, config):
+    from filelock import FileLock
+
+    database = config.parent / "csbot.db"
+    held = FileLock(f"{database}.import-lock")  # as a first importer holds it
+    held.acquire()
+    loader = subprocess.Popen(
+        _import_command(_small_csv(tmp_path / "a.csv", "a"), config),
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        # readline blocks until the importer prints; the check's progress line comes first
+        waiting = next(line for line in loader.stderr if line.strip() or not line)
+        assert "另一个 csbot import 正在写入" in waiting and str(database) in waiting
+        assert count_rows(database) == 0  # nothing written while it waits
+    finally:
+        held.release()
+    out, errors = loader.communicate(timeout=300)  # a guard against a hang, not a timing check
+    assert loader.returncode == 0, errors
+    assert "新增 12000 条" in out and count_rows(database) == 12_000
+
+
+def test_two_importers_at_once_on_a_fresh_database_both_finish(tmp_path, config):
+    database = config.parent / "csbot.db"
+    commands = [_import_command(_small_csv(tmp_path / f"{p}.csv", p), config) for p in "ab"]
+    loaders = [
+        subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    results = [loader.communicate(timeout=300) for loader in loaders]  # a hang fails here
+    assert [loader.returncode for loader in loaders] == [0, 0], results
+    assert all("新增 12000 条" in out for out, _ in results)
+    assert count_rows(database) == 24_000
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

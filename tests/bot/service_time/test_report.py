@@ -1,14 +1,22 @@
 """Reports from stored timelines: figures, filters, formats and the chart."""
 
 import asyncio
+import csv
+import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from rich.cells import cell_len
+from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import ServiceTargets
-from bot.service_time.report import as_csv, as_json, build_report
+from bot.service_time.report import ReportError, as_csv, as_json, breaches_csv, build_report
+from bot.service_time.report_cli import print_report
 from bot.storage import Storage, TimelineMessage
 
 T0 = 1_764_374_400.0  # 2025-11-29 08:00 Asia/Shanghai
@@ -17,7 +25,10 @@ runner = CliRunner()
 
 def history() -> list[TimelineMessage]:
     def m(conv, n, dt, role, agent=None):
-        return TimelineMessage(f"c{conv}", f"c{conv}:{n}", T0 + dt, role, agent=agent, text="…")
+        title = {1: "顾客甲", 2: "顾客乙"}.get(conv)  # c3 has no title of its own
+        return TimelineMessage(
+            f"c{conv}", f"c{conv}:{n}", T0 + dt, role, agent=agent, text="…", title=title
+        )
 
     return [
         m(1, 1, 0, "customer"), m(1, 2, 8, "agent", "小美"),  # first 8
@@ -67,7 +78,10 @@ async def test_filters_by_time_agent_and_conversation(database):
 
 async def test_json_keys_are_stable(database):
     doc = as_json(await report(database))
-    assert set(doc) == {"timezone", "since", "until", "targets", "overall", "agents", "breaches"}
+    old = {"timezone", "since", "until", "targets", "overall", "agents", "breaches"}
+    assert set(doc) == old | {"database", "first_round", "last_round"}
+    assert doc["database"] == str(database) and doc["first_round"] == T0
+    assert doc["last_round"] == T0 + 86_500
     assert set(doc["overall"]) >= {
         "replies", "first_p50", "first_p90", "first_max", "first_within", "next_p50", "next_p90",
         "next_max", "next_within", "breaches", "unanswered_conversations", "average_round",
@@ -77,14 +91,138 @@ async def test_json_keys_are_stable(database):
     assert as_csv(await report(database)).splitlines()[0].startswith("agent,replies,")
 
 
+async def test_breaches_carry_the_conversations_own_id_and_title(database):
+    r = await report(database)
+    assert [(b.conversation_id, b.title) for b in r.breaches()] == [
+        ("c1", "顾客甲"),
+        ("c2", "顾客乙"),
+        ("c3", None),
+    ]
+    [first, *_] = as_json(r)["breaches"]
+    assert first["conversation_id"] == "c1" and first["title"] == "顾客甲"
+    assert isinstance(first["conversation"], int)  # the old key stays
+    rows = list(csv.DictReader(io.StringIO(breaches_csv(r))))
+    assert [(row["conversation_id"], row["title"]) for row in rows][:2] == [
+        ("c1", "顾客甲"),
+        ("c2", "顾客乙"),
+    ]
+
+
+async def test_an_unknown_agent_or_conversation_is_an_error_in_words(database):
+    with pytest.raises(ReportError, match=r"没有找到客服「小丽」.*小美"):
+        await report(database, agent="小丽")
+    with pytest.raises(ReportError, match="没有找到会话「qn-404」"):
+        await report(database, conversation="qn-404")
+
+
+def _config(tmp_path, database):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"storage:\n  database: {database}\n", encoding="utf-8")
+    return str(config)
+
+
+def test_report_never_creates_a_database(tmp_path):
+    missing = tmp_path / "nested" / "csbot.db"
+    result = runner.invoke(app, ["report", "--config", _config(tmp_path, missing)])
+    assert result.exit_code == 1
+    assert f"找不到数据库 {missing}" in result.output and "storage.database" in result.output
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_report_says_unknown_agent_and_empty_results_in_words(database, tmp_path):
+    config = _config(tmp_path, database)
+    unknown = runner.invoke(app, ["report", "--config", config, "--agent", "小丽"])
+    assert unknown.exit_code == 1 and "没有找到客服「小丽」" in unknown.output
+    empty_period = runner.invoke(app, ["report", "--config", config, "--since", "2030-01-01"])
+    assert empty_period.exit_code == 0
+    assert "2030-01-01 00:00 至 现在 (Asia/Shanghai): 没有任何会话记录" in empty_period.output
+    assert "━" not in empty_period.output  # no table of dashes
+    empty = tmp_path / "empty.db"
+    asyncio.run(Storage(empty).open()).close  # noqa: B018 - a real, empty database
+    nothing = runner.invoke(app, ["report", "--config", _config(tmp_path / "..", empty)])
+    assert nothing.exit_code == 1 and "还没有聊天记录" in nothing.output
+
+
+def test_report_says_which_database_and_period_it_read(database, tmp_path):
+    config = _config(tmp_path, database)
+    table = runner.invoke(app, ["report", "--config", config, "--until", "2025-11-30"])
+    assert table.exit_code == 0, table.output
+    assert f"数据库: {database}" in table.output
+    assert "期间: 最早 至 2025-11-30 00:00 之前 (Asia/Shanghai)" in table.output
+    whole = runner.invoke(app, ["report", "--config", config, "--format", "json"])
+    assert "期间: 全部记录: 2025-11-29 至 2025-11-30 (Asia/Shanghai)" in whole.stderr
+    assert json.loads(whole.stdout)["database"] == str(database)
+
+
+def test_csv_starts_with_a_bom_for_excel(database, tmp_path):
+    config = _config(tmp_path, database)
+    details = tmp_path / "breaches.csv"
+    result = runner.invoke(
+        app, ["report", "--config", config, "--format", "csv", "--breaches-csv", str(details)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbfagent,replies,")
+    raw = details.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfconversation,conversation_id,title,")
+    assert "c1,顾客甲,小美" in raw.decode("utf-8-sig")
+
+
+async def test_the_table_fits_100_columns_and_wraps_rather_than_cuts(tmp_path):
+    long_name, title = "售前组长王小美美（早班）", "老顾客淘宝用户8812号的会话"
+    path = tmp_path / "wide.db"
+    async with Storage(path) as storage:
+        await storage.add_timeline(
+            "csv",
+            [
+                TimelineMessage("qn-001", "1", T0, "customer", title=title),
+                TimelineMessage("qn-001", "2", T0 + 123.4, "agent", agent=long_name, title=title),
+            ],
+        )
+        r = await build_report(storage, ServiceTargets())
+    console = Console(width=100, record=True, highlight=False)
+    print_report(r, breaches=10, console=console)
+    text = console.export_text()
+    assert max(cell_len(line) for line in text.splitlines()) <= 100
+    assert "…" not in text.replace("九成在…秒内", "")  # nothing cut off
+    for header in ("中位数", "九成在…秒内", "达标率", "平响", "3分钟回复率", "没回复的会话"):
+        assert header in text
+    assert "123.4" in text and "qn-001" in text
+    assert long_name in text  # the summary tables keep the whole name on one line
+    wrapped = [line for line in text.splitlines() if "老顾客" in line or "(qn-001)" in line]
+    assert len(wrapped) == 2  # the breach's long title wraps onto a second line, whole
+
+
+def test_csbot_report_at_columns_100(database, tmp_path):
+    shop = database.parent
+    (shop / "data").mkdir()
+    database.rename(shop / "data" / "csbot.db")
+    (shop / "config.yaml").write_text("storage:\n  database: data/csbot.db\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def csbot_report(*args, cwd):
+        env = {**os.environ, "COLUMNS": "100"}
+        command = [sys.executable, "-m", "bot", "report", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
+
+    lost = csbot_report(cwd=elsewhere)  # run from another folder: no config.yaml there
+    assert lost.returncode == 1 and f"找不到数据库 {elsewhere / 'data' / 'csbot.db'}" in lost.stderr
+    assert "当前文件夹没有 config.yaml" in lost.stderr and not (elsewhere / "data").exists()
+    done = csbot_report("--config", str(shop / "config.yaml"), cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 100 and len(lines) > 20
+    assert "首次响应" in done.stdout and "后续响应" in done.stdout
+
+
 def test_csbot_report_formats_and_chart(database, tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  database: {database}\n", encoding="utf-8")
     table = runner.invoke(app, ["report", "--config", str(config)])
     assert table.exit_code == 0, table.output
-    assert "小美" in table.output and "阿杰" in table.output and "未回复" in table.output
+    assert "小美" in table.output and "阿杰" in table.output and "没有回复" in table.output
     as_json_out = runner.invoke(app, ["report", "--config", str(config), "--format", "json"])
-    assert json.loads(as_json_out.output)["overall"]["breaches"] == 3
+    assert json.loads(as_json_out.stdout)["overall"]["breaches"] == 3
     png = tmp_path / "out" / "chart.png"
     charted = runner.invoke(
         app, ["report", "--config", str(config), "--format", "csv", "--chart", str(png)]
