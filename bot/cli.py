@@ -14,6 +14,7 @@ from rich.table import Table
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
+from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, load_library, normalize
@@ -408,6 +409,7 @@ def practice(
 
 
 app.command(name="report")(report_command)
+app.command(name="learn")(learn_command)
 app.add_typer(import_app, name="import")
 
 

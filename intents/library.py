@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -21,6 +21,14 @@ KEY_TERMS = "terms"
 KEY_FALLBACK = "fallback"
 KEY_OUT_OF_SCOPE = "out_of_scope"
 KEY_INTENTS = "intents"
+# a learned file (csbot learn, csbot import quick-phrases) adds to intents defined elsewhere:
+# `learned:` items load as examples and replies of their intent; the review keys are for people
+# and the loader skips them
+KEY_LEARNED = "learned"
+KEY_UNSORTED = "unsorted"
+KEY_IGNORED = "ignored"
+KEY_EVIDENCE = "evidence"
+KEY_REVIEWED = "reviewed"
 # intent keys
 KEY_INTENT = "intent"
 KEY_DESCRIPTION = "description"
@@ -43,6 +51,9 @@ _TOP_KEYS = {
     KEY_FALLBACK,
     KEY_OUT_OF_SCOPE,
     KEY_INTENTS,
+    KEY_LEARNED,
+    KEY_UNSORTED,
+    KEY_IGNORED,
 }
 _INTENT_KEYS = {
     KEY_INTENT,
@@ -54,6 +65,7 @@ _INTENT_KEYS = {
     KEY_SOCIAL,
 }
 _REPLY_KEYS = {KEY_TEXT, KEY_TONE, KEY_TAGS}
+_LEARNED_KEYS = {KEY_INTENT, KEY_EXAMPLES, KEY_REPLIES, KEY_EVIDENCE, KEY_REVIEWED}
 _INTENT_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 #: 广告法 absolutes a reply must not use (最近/最后/最终 are not superlatives).
@@ -132,8 +144,11 @@ def library_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_library(path: str | Path) -> Library:
+def load_library(path: str | Path, *, exclude: Iterable[str | Path] = ()) -> Library:
     """Load and validate a library file or folder; raise LibraryError listing every problem.
+
+    ``exclude`` leaves files of the folder out (csbot learn reads the library without the
+    learned file it is about to rewrite).
 
     >>> load_library("phrases").id
     'shop'
@@ -141,7 +156,8 @@ def load_library(path: str | Path) -> Library:
     path = Path(path)
     if not path.exists():
         raise LibraryError([Problem(path, 0, "找不到这个话术库文件或文件夹")])
-    files = library_files(path)
+    skip = {Path(p).resolve() for p in exclude}
+    files = [f for f in library_files(path) if f.resolve() not in skip]
     if not files:
         raise LibraryError([Problem(path, 0, "文件夹里没有 *.yaml 话术库文件")])
     reader = _Reader()
@@ -189,6 +205,7 @@ class _Reader:
         self.fallback: list[Reply] = []
         self.out_of_scope: list[str] = []
         self.sources: list[Path] = []
+        self.learned: list[tuple[yaml.Node, Path, str, list[str], list[Reply]]] = []
         self.display_name: str | None = None
         self.path = Path()
 
@@ -230,9 +247,12 @@ class _Reader:
         self.out_of_scope += self.strings(top.get(KEY_OUT_OF_SCOPE), KEY_OUT_OF_SCOPE)
         if KEY_FALLBACK in top:
             self.fallback += self.replies(top[KEY_FALLBACK], KEY_FALLBACK)
+        if KEY_LEARNED in top:
+            self.read_learned(top[KEY_LEARNED])
         intents = top.get(KEY_INTENTS)
         if intents is None:
-            self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
+            if KEY_LEARNED not in top:
+                self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
         elif not isinstance(intents, yaml.SequenceNode):
             self.error(intents, f"{KEY_INTENTS} 应该是列表 (每项以 - 开头)")
         else:
@@ -286,6 +306,40 @@ class _Reader:
                 source=f"{self.path}:{_line(node)}",
             )
         )
+
+    def read_learned(self, node: yaml.Node) -> None:
+        """``learned:`` items: more examples and replies for an intent defined in any file."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{KEY_LEARNED} 应该是列表 (每项以 - {KEY_INTENT}: 开头)")
+            return
+        for item in node.value:
+            fields = self.mapping(item, f"{KEY_LEARNED} 的一项", _LEARNED_KEYS)
+            if fields is None:
+                continue
+            if KEY_INTENT not in fields:
+                self.error(item, f"{KEY_LEARNED} 的一项缺少 {KEY_INTENT}: 它补充的意图 id")
+                continue
+            intent_id = self.text(fields[KEY_INTENT], KEY_INTENT) or ""
+            where = f"{KEY_LEARNED}.{intent_id}"
+            examples = self.strings(fields.get(KEY_EXAMPLES), f"{where}.{KEY_EXAMPLES}")
+            replies = self.replies(fields.get(KEY_REPLIES), f"{where}.{KEY_REPLIES}")
+            self.learned.append((fields[KEY_INTENT], self.path, intent_id, examples, replies))
+
+    def add_learned(self) -> None:
+        by_id = {intent.id: n for n, intent in enumerate(self.intents)}
+        for node, path, intent_id, examples, replies in self.learned:
+            if intent_id not in by_id:
+                known = ", ".join(sorted(by_id))
+                message = f"{KEY_LEARNED} 里的意图 {intent_id!r} 在话术库里没有 (有: {known})"
+                self.problems.append(Problem(path, _line(node), message))
+                continue
+            n = by_id[intent_id]
+            intent = self.intents[n]
+            self.intents[n] = replace(
+                intent,
+                examples=tuple(dict.fromkeys([*intent.examples, *examples])),
+                replies=(*intent.replies, *replies),
+            )
 
     def replies(self, node: yaml.Node | None, where: str) -> list[Reply]:
         if node is None:
@@ -371,6 +425,7 @@ class _Reader:
         return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
 
     def finish(self, path: Path) -> Library:
+        self.add_learned()
         names = set(self.names)
         if len(names) > 1:
             self.problems.append(

@@ -1,0 +1,311 @@
+"""From stored chats to proposals: what customers ask that the library misses, grouped, with
+the agent's reply in that round as the hint of the need.
+
+Pure: rows in, proposals out, in a stable order, so the same history gives the same file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.learning.judge import ReplyJudge
+from bot.service_time.metrics import AGENT, CUSTOMER
+from bot.storage import LearningRows
+from intents import Intent, Library, Matcher, normalize, phonetic, split_clauses
+
+#: A clause the library matches at least this well is known; below it, it is matched weakly.
+STRONG = 0.6
+#: Weak guesses: the library's best intent for a clause it does not confidently match.
+WEAK_THRESHOLD = 0.3
+#: Clauses longer than this are rambling context, not a phrasing worth keeping as an example.
+MAX_CHARS = 24
+#: Phonetic similarity (rapidfuzz ratio, 0-100) at which two clauses belong to one group.
+GROUP_SIMILARITY = 60
+#: A group is placed when this many rounds' agent replies answered one intent (one, when the
+#: library's weak guess says the same) …
+MIN_VOTES = 2
+#: … and that intent holds this share of the rounds that got a reply.
+MIN_SHARE = 0.6
+#: Against the library's own weak guess the agents must agree more clearly.
+OVERRIDE_SHARE = 0.75
+#: An agent's reply votes for the intent it answers when the judge is at least this sure.
+VOTE_SCORE = 0.6
+#: The agent's reply kept as evidence, cut to this many characters.
+REPLY_CHARS = 60
+_ROWS_PER_BLOCK = 512  # cdist rows computed at once: memory stays flat on big histories
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One customer message and what followed it."""
+
+    text: str
+    reply: str = ""  # the agent's reply in that round; "" when none came
+    disliked: tuple[str, ...] = ()  # the intents of a suggestion staff marked 👎
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One proposed phrasing and why."""
+
+    example: str  # the clause as the library will hold it (normalised)
+    asked: int
+    agent_reply: str  # the reply agents gave most often, "" when none
+    before: str  # what the library made of it: "shipping 0.51" or "无"
+    disliked: int = 0
+    votes: Counter[str] = field(default_factory=Counter)  # intent → rounds its reply answered
+    replied: int = 0  # rounds that got an agent reply
+    guess: str | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    intent: str | None  # the need when confident, else None (for a person to name)
+    guess: str | None  # the best guess for a person
+    examples: list[Evidence]
+
+    @property
+    def asked(self) -> int:
+        return sum(e.asked for e in self.examples)
+
+
+@dataclass(slots=True)
+class Proposals:
+    messages: int  # customer messages read
+    learned: list[Group]
+    unsorted: list[Group]
+
+    @property
+    def learned_examples(self) -> int:
+        return sum(len(g.examples) for g in self.learned)
+
+
+def rounds(rows: LearningRows) -> list[Asked]:
+    """Customer messages with the first agent reply after them in their conversation.
+
+    >>> rows = LearningRows([(1, 0, "在吗"), (1, 0, "到哪了"), (1, 1, "亲, 明天到")], [])
+    >>> [(a.text, a.reply) for a in rounds(rows)]
+    [('在吗', '亲, 明天到'), ('到哪了', '亲, 明天到')]
+    """
+    out: list[Asked] = []
+    pending: list[str] = []
+    conversation = None
+    for conversation_id, role, text in rows.messages:
+        if conversation_id != conversation:
+            out += [Asked(t) for t in pending]
+            pending, conversation = [], conversation_id
+        if role == CUSTOMER and text.strip():
+            pending.append(text)
+        elif role == AGENT and pending and text.strip():
+            out += [Asked(t, text) for t in pending]
+            pending = []
+    out += [Asked(t) for t in pending]
+    out += [Asked(text, disliked=intents) for text, intents in rows.disliked]
+    return out
+
+
+class Learner:
+    """Finds what the library misses in a history and proposes where it belongs."""
+
+    def __init__(self, library: Library, *, values: Mapping[str, object] | None = None) -> None:
+        self.library = library
+        self.matcher = Matcher(library)
+        self.weak = Matcher(library, threshold=WEAK_THRESHOLD)
+        self.judge = ReplyJudge(library, values)
+        self._social = {i.id for i in library.intents if i.social}
+        # out of scope against everything in scope: small talk and bare acknowledgements that
+        # agents answer politely are no need to learn
+        asks = tuple(e for i in library.intents for e in i.examples)
+        self.scope = Matcher(
+            Library(
+                id="scope",
+                name="scope",
+                intents=(
+                    Intent("none", library.out_of_scope or ("",), ()),
+                    Intent("ask", asks, ()),
+                ),
+            ),
+            threshold=WEAK_THRESHOLD,
+        )
+
+    def propose(
+        self,
+        history: Iterable[Asked],
+        *,
+        skip: Iterable[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> Proposals:
+        """Proposals for ``history``; clauses in ``skip`` (already reviewed) are left out."""
+        skipped = {normalize(s) for s in skip}
+        found: dict[str, Evidence] = {}
+        replies: dict[str, list[tuple[str, float]]] = {}
+        reply_counts: dict[str, Counter[str]] = {}
+        messages = 0
+        for asked in history:
+            messages += 1
+            if progress is not None:
+                progress(1)
+            self._read(asked, found, replies, reply_counts, skipped)
+        for key, evidence in found.items():
+            counts = reply_counts.get(key)
+            if counts:
+                reply = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+                evidence.agent_reply = _cut(reply)
+        learned, unsorted = self._decide(self._groups(found))
+        return Proposals(messages, learned, unsorted)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _read(
+        self,
+        asked: Asked,
+        found: dict[str, Evidence],
+        replies: dict[str, list[tuple[str, float]]],
+        reply_counts: dict[str, Counter[str]],
+        skipped: set[str],
+    ) -> None:
+        clauses = list(dict.fromkeys(split_clauses(normalize(asked.text))))
+        known: set[str] = set()
+        open_clauses = []
+        for clause in clauses:
+            matches = self.matcher.match(clause, limit=1)
+            if matches and matches[0].score >= STRONG and matches[0].intent not in asked.disliked:
+                known.add(matches[0].intent)
+            elif _learnable(clause) and clause not in skipped:
+                open_clauses.append((clause, matches))
+        if not open_clauses:
+            return
+        answered: list[str] = []
+        if asked.reply:
+            if asked.reply not in replies:
+                replies[asked.reply] = self.judge.judge(asked.reply)
+            # the reply's needs that another clause of the message already explains are not
+            # this clause's
+            answered = [i for i, s in replies[asked.reply] if i not in known and s >= VOTE_SCORE]
+        for clause, matches in open_clauses:
+            evidence = found.get(clause)
+            if evidence is None:
+                if self._out_of_scope(clause):
+                    continue
+                before = f"{matches[0].intent} {matches[0].score:.2f}" if matches else "无"
+                weak = self.weak.match(clause, limit=1)
+                guess = weak[0].intent if weak else None
+                evidence = found[clause] = Evidence(clause, 0, "", before, guess=guess)
+            evidence.asked += 1
+            evidence.disliked += bool(asked.disliked)
+            for intent in asked.disliked:
+                evidence.votes[intent] -= 1
+            if asked.reply:
+                evidence.replied += 1
+                reply_counts.setdefault(clause, Counter())[asked.reply] += 1
+                if answered:
+                    evidence.votes[answered[0]] += 1
+
+    def _out_of_scope(self, clause: str) -> bool:
+        matches = self.scope.match(clause, limit=1)
+        return not matches or matches[0].intent == "none"
+
+    # --- grouping and deciding ----------------------------------------------------------------
+
+    def _groups(self, found: dict[str, Evidence]) -> list[list[Evidence]]:
+        """Leader clustering on phonetic forms, most asked first: stable for a given history."""
+        items = sorted(found.values(), key=lambda e: (-e.asked, e.example))
+        if not items:
+            return []
+        codes = [phonetic(e.example).replace(" ", "") for e in items]
+        group_of = np.full(len(items), -1, dtype=np.int64)
+        groups: list[list[int]] = []
+        for start in range(0, len(items), _ROWS_PER_BLOCK):
+            block = process.cdist(
+                codes[start : start + _ROWS_PER_BLOCK],
+                codes,
+                scorer=fuzz.ratio,
+                score_cutoff=GROUP_SIMILARITY,
+                dtype=np.uint8,
+            )
+            for row, scores in enumerate(block):
+                leader = start + row
+                if group_of[leader] >= 0:
+                    continue
+                # the leader is the most asked clause left, and similar to itself
+                members = np.flatnonzero((scores > 0) & (group_of < 0))
+                group_of[members] = len(groups)
+                groups.append(members.tolist())
+        return [[items[i] for i in members] for members in groups]
+
+    def _decide(self, groups: list[list[Evidence]]) -> tuple[list[Group], list[Group]]:
+        placed: dict[str, list[Evidence]] = {}
+        unsorted: list[list[Evidence]] = []
+        for members in groups:
+            intent = self._need(members)
+            if intent is None:
+                unsorted.append(members)
+                continue
+            # a member whose own rounds say otherwise is left for a person
+            fits = [e for e in members if not _contradicts(e, intent)]
+            placed.setdefault(intent, []).extend(fits)
+            if len(fits) < len(members):
+                unsorted.append([e for e in members if e not in fits])
+        order = {intent: n for n, intent in enumerate(self.library.intent_ids)}
+        learned = [
+            Group(intent, intent, intent, sorted(examples, key=lambda e: (-e.asked, e.example)))
+            for intent, examples in sorted(placed.items(), key=lambda item: order[item[0]])
+        ]
+        unsorted.sort(key=lambda m: (-sum(e.asked for e in m), m[0].example))
+        return learned, [
+            Group(f"g{n}", None, self._guess(members), members)
+            for n, members in enumerate(unsorted, 1)
+        ]
+
+    def _need(self, members: list[Evidence]) -> str | None:
+        votes: Counter[str] = Counter()
+        for e in members:
+            votes.update(e.votes)
+        replied = sum(e.replied for e in members)
+        if not votes or not replied:
+            return None
+        intent, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
+        share = count / replied
+        guesses = {e.guess for e in members if e.guess}
+        # the library's weak guess and the agents agreeing are two voices: one round will do
+        if count < (1 if intent in guesses else MIN_VOTES) or share < MIN_SHARE:
+            return None
+        if guesses and intent not in guesses and share < OVERRIDE_SHARE:
+            return None
+        if intent in self._social and intent not in guesses:
+            return None  # agents greet and thank in every round: that alone proves nothing
+        return intent
+
+    @staticmethod
+    def _guess(members: list[Evidence]) -> str | None:
+        votes: Counter[str] = Counter()
+        for e in members:
+            votes.update({i: n for i, n in e.votes.items() if n > 0})
+            if e.guess:
+                votes[e.guess] += 0.5
+        best = min(votes.items(), key=lambda item: (-item[1], item[0]), default=None)
+        return best[0] if best else None
+
+
+def _contradicts(evidence: Evidence, intent: str) -> bool:
+    if evidence.votes.get(intent, 0) < 0:
+        return True  # staff said no to this intent for this phrasing
+    mine = {i: n for i, n in evidence.votes.items() if n > 0}
+    return bool(mine) and max(mine.values()) > mine.get(intent, 0)
+
+
+def _learnable(clause: str) -> bool:
+    """Short enough to be one phrasing, long enough to say something, and in words."""
+    plain = clause.replace(" ", "")
+    return 2 <= len(plain) <= MAX_CHARS and any(ch.isalpha() for ch in plain)
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= REPLY_CHARS else text[: REPLY_CHARS - 1] + "…"
