@@ -77,7 +77,8 @@ def quick_phrases_command(
     except quick_phrases.QuickPhraseError as exc:
         fail(str(exc))
     filed = quick_phrases.file_phrases(lib, phrases, values=settings.library.values)
-    learned_file.write(out_file, quick_phrases.document(lib.id, filed))
+    document = quick_phrases.document(lib.id, filed)
+    learned_file.write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
     out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语", markup=False)
     for intent, count in filed.per_intent().items():
         out.print(f"  {_name(lib, intent)}: {count} 条", markup=False)

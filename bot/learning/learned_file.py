@@ -87,12 +87,19 @@ def reviewed_texts(kept: dict[str, Any]) -> list[str]:
     return texts
 
 
-def dump(data: dict[str, Any]) -> str:
+QUICK_PHRASES_HEADER = """\
+# csbot import quick-phrases: 本店千牛快捷短语, 按它回答的意图归好。
+# 放进话术库文件夹 (如 phrases/qianniu.yaml) 后, learned 下的短语直接作为各意图的回复加载;
+# unsorted 下是没把握归类的短语, 请确认意图后手动挪到 learned 下对应的意图里。
+"""
+
+
+def dump(data: dict[str, Any], *, header: str = HEADER) -> str:
     """Stable text: the same data gives the same bytes."""
     body = yaml.safe_dump(
         data, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False
     )
-    return HEADER + body
+    return header + body
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -112,10 +119,10 @@ def read(path: Path) -> dict[str, Any]:
     return data
 
 
-def write(path: Path, data: dict[str, Any]) -> None:
+def write(path: Path, data: dict[str, Any], *, header: str = HEADER) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(dump(data), encoding="utf-8")
+    tmp.write_text(dump(data, header=header), encoding="utf-8")
     tmp.replace(path)  # a reader never sees half a file
 
 
