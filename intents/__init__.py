@@ -7,6 +7,7 @@ from intents.library import (
     LibraryError,
     Problem,
     Reply,
+    Topic,
     check_replies,
     load_library,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Segmenter",
     "Suggestion",
     "TemplateError",
+    "Topic",
     "check_replies",
     "load_library",
     "normalize",
