@@ -80,8 +80,9 @@ def quick_phrases_command(
     document = quick_phrases.document(lib.id, filed)
     learned_file.write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
     out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语", markup=False)
-    for intent, count in filed.per_intent().items():
-        out.print(f"  {_name(lib, intent)}: {count} 条", markup=False)
+    for (intent, topic), count in filed.per_intent().items():
+        name = _name(lib, intent) + (f" · 话题 {topic}" if topic else "")
+        out.print(f"  {name}: {count} 条", markup=False)
     if filed.unsure:
         out.print(f"没把握的 {len(filed.unsure)} 条 (在 unsorted 下, 请人工确认):", markup=False)
         for phrase, guess in filed.unsure:
@@ -135,9 +136,12 @@ def _name(library: Library, intent: str) -> str:
 def _summary(library: Library, proposals: Proposals, out_file: Path, library_path: Path) -> None:
     out.print(f"读取 {proposals.messages} 条顾客消息", markup=False)
     if proposals.learned:
-        parts = ", ".join(f"{g.intent} {len(g.examples)}" for g in proposals.learned)
+        parts = ", ".join(
+            f"{g.intent}{'/' + g.topic if g.topic else ''} {len(g.examples)}"
+            for g in proposals.learned
+        )
         out.print(
-            f"有把握的新说法 {proposals.learned_examples} 条, 归入 {len(proposals.learned)} 个意图"
+            f"有把握的新说法 {proposals.learned_examples} 条, 分 {len(proposals.learned)} 组"
             f" ({parts})",
             markup=False,
         )

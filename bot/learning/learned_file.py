@@ -22,6 +22,7 @@ from intents.library import (
     KEY_LEARNED,
     KEY_LIBRARY,
     KEY_REVIEWED,
+    KEY_TOPIC,
     KEY_UNSORTED,
     KEY_VERSION,
     SCHEMA_VERSION,
@@ -177,11 +178,12 @@ def _take(data: dict[str, Any], group_id: str) -> dict[str, Any] | None:
 
 
 def _item(group: Group) -> dict[str, Any]:
-    return {
-        KEY_INTENT: group.intent,
-        KEY_EXAMPLES: [e.example for e in group.examples],
-        KEY_EVIDENCE: [evidence_record(e) for e in group.examples],
-    }
+    item: dict[str, Any] = {KEY_INTENT: group.intent}
+    if group.topic:
+        item[KEY_TOPIC] = group.topic
+    item[KEY_EXAMPLES] = [e.example for e in group.examples]
+    item[KEY_EVIDENCE] = [evidence_record(e) for e in group.examples]
+    return item
 
 
 def _unsorted(group: Group) -> dict[str, Any]:

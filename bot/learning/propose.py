@@ -59,6 +59,7 @@ class Evidence:
     before: str  # what the library made of it: "shipping 0.51" or "无"
     disliked: int = 0
     votes: Counter[str] = field(default_factory=Counter)  # intent → rounds its reply answered
+    topics: Counter[str] = field(default_factory=Counter)  # topic → rounds its reply answered
     replied: int = 0  # rounds that got an agent reply
     guess: str | None = None
 
@@ -69,6 +70,7 @@ class Group:
     intent: str | None  # the need when confident, else None (for a person to name)
     guess: str | None  # the best guess for a person
     examples: list[Evidence]
+    topic: str | None = None  # the intent's topic the agents' replies answered, if one did
 
     @property
     def asked(self) -> int:
@@ -119,6 +121,9 @@ class Learner:
         self.weak = Matcher(library, threshold=WEAK_THRESHOLD)
         self.judge = ReplyJudge(library, values)
         self._social = {i.id for i in library.intents if i.social}
+        # shops answer with the same quick phrases all day: each reply is judged once
+        self._replies: dict[str, list[tuple[str, float]]] = {}
+        self._reply_topics: dict[tuple[str, str], str | None] = {}
         # out of scope against everything in scope: small talk and bare acknowledgements that
         # agents answer politely are no need to learn
         asks = tuple(e for i in library.intents for e in i.examples)
@@ -144,14 +149,13 @@ class Learner:
         """Proposals for ``history``; clauses in ``skip`` (already reviewed) are left out."""
         skipped = {normalize(s) for s in skip}
         found: dict[str, Evidence] = {}
-        replies: dict[str, list[tuple[str, float]]] = {}
         reply_counts: dict[str, Counter[str]] = {}
         messages = 0
         for asked in history:
             messages += 1
             if progress is not None:
                 progress(1)
-            self._read(asked, found, replies, reply_counts, skipped)
+            self._read(asked, found, reply_counts, skipped)
         for key, evidence in found.items():
             counts = reply_counts.get(key)
             if counts:
@@ -166,7 +170,6 @@ class Learner:
         self,
         asked: Asked,
         found: dict[str, Evidence],
-        replies: dict[str, list[tuple[str, float]]],
         reply_counts: dict[str, Counter[str]],
         skipped: set[str],
     ) -> None:
@@ -182,12 +185,19 @@ class Learner:
         if not open_clauses:
             return
         answered: list[str] = []
+        topic = None
         if asked.reply:
-            if asked.reply not in replies:
-                replies[asked.reply] = self.judge.judge(asked.reply)
+            if asked.reply not in self._replies:
+                self._replies[asked.reply] = self.judge.judge(asked.reply)
             # the reply's needs that another clause of the message already explains are not
             # this clause's
-            answered = [i for i, s in replies[asked.reply] if i not in known and s >= VOTE_SCORE]
+            judged = self._replies[asked.reply]
+            answered = [i for i, s in judged if i not in known and s >= VOTE_SCORE]
+            if answered:
+                key = (asked.reply, answered[0])
+                if key not in self._reply_topics:
+                    self._reply_topics[key] = self.judge.topic(*key)
+                topic = self._reply_topics[key]
         for clause, matches in open_clauses:
             evidence = found.get(clause)
             if evidence is None:
@@ -206,6 +216,8 @@ class Learner:
                 reply_counts.setdefault(clause, Counter())[asked.reply] += 1
                 if answered:
                     evidence.votes[answered[0]] += 1
+                if topic:
+                    evidence.topics[topic] += 1
 
     def _out_of_scope(self, clause: str) -> bool:
         matches = self.scope.match(clause, limit=1)
@@ -240,7 +252,7 @@ class Learner:
         return [[items[i] for i in members] for members in groups]
 
     def _decide(self, groups: list[list[Evidence]]) -> tuple[list[Group], list[Group]]:
-        placed: dict[str, list[Evidence]] = {}
+        placed: dict[tuple[str, str], list[Evidence]] = {}
         unsorted: list[list[Evidence]] = []
         for members in groups:
             intent = self._need(members)
@@ -249,13 +261,24 @@ class Learner:
                 continue
             # a member whose own rounds say otherwise is left for a person
             fits = [e for e in members if not _contradicts(e, intent)]
-            placed.setdefault(intent, []).extend(fits)
+            placed.setdefault((intent, self._topic(fits, intent)), []).extend(fits)
             if len(fits) < len(members):
                 unsorted.append([e for e in members if e not in fits])
-        order = {intent: n for n, intent in enumerate(self.library.intent_ids)}
+        order = {intent.id: n for n, intent in enumerate(self.library.intents)}
+        topic_order = {t.id: n for n, t in enumerate(self.library.topics, 1)}
+
+        def place(key: tuple[str, str]) -> tuple[int, int]:
+            return order[key[0]], topic_order.get(key[1], 0)
+
         learned = [
-            Group(intent, intent, intent, sorted(examples, key=lambda e: (-e.asked, e.example)))
-            for intent, examples in sorted(placed.items(), key=lambda item: order[item[0]])
+            Group(
+                intent,
+                intent,
+                intent,
+                sorted(examples, key=lambda e: (-e.asked, e.example)),
+                topic=topic or None,
+            )
+            for (intent, topic), examples in sorted(placed.items(), key=lambda i: place(i[0]))
         ]
         unsorted.sort(key=lambda m: (-sum(e.asked for e in m), m[0].example))
         return learned, [
@@ -281,6 +304,16 @@ class Learner:
         if intent in self._social and intent not in guesses:
             return None  # agents greet and thank in every round: that alone proves nothing
         return intent
+
+    def _topic(self, members: list[Evidence], intent: str) -> str:
+        """The topic most rounds' replies answered, when they agree enough; "" for none."""
+        ids = {t.id for t in self.library.intent(intent).topics}
+        topics: Counter[str] = Counter()
+        for e in members:
+            topics.update({t: n for t, n in e.topics.items() if t in ids})
+        votes = sum(e.votes.get(intent, 0) for e in members)
+        best = min(topics.items(), key=lambda item: (-item[1], item[0]), default=None)
+        return best[0] if best and votes > 0 and best[1] / votes >= MIN_SHARE else ""
 
     @staticmethod
     def _guess(members: list[Evidence]) -> str | None:

@@ -28,6 +28,7 @@ from intents.library import (
     KEY_REPLIES,
     KEY_TEXT,
     KEY_TONE,
+    KEY_TOPIC,
     KEY_UNSORTED,
     KEY_VERSION,
     SCHEMA_VERSION,
@@ -67,12 +68,13 @@ class Phrase:
 
 @dataclass(slots=True)
 class Filed:
-    placed: dict[str, list[Phrase]] = field(default_factory=dict)  # intent → phrases
+    # (intent, topic or "") → phrases
+    placed: dict[tuple[str, str], list[Phrase]] = field(default_factory=dict)
     unsure: list[tuple[Phrase, str | None]] = field(default_factory=list)  # with the best guess
     rejected: list[Problem] = field(default_factory=list)
 
-    def per_intent(self) -> dict[str, int]:
-        return {intent: len(phrases) for intent, phrases in self.placed.items()}
+    def per_intent(self) -> dict[tuple[str, str], int]:
+        return {key: len(phrases) for key, phrases in self.placed.items()}
 
 
 def read(path: Path) -> list[Phrase]:
@@ -117,7 +119,7 @@ def file_phrases(
     rejected = {(p.path, p.line) for p in filed.rejected}
     judge = ReplyJudge(library, values)
     groups = _GroupJudge(library)
-    placed: dict[str, list[Phrase]] = {}
+    placed: dict[tuple[str, str], list[Phrase]] = {}
     for phrase in phrases:
         if (phrase.path, phrase.line) in rejected:
             continue
@@ -125,11 +127,15 @@ def file_phrases(
         by_text, score = judged[0] if judged else (None, 0.0)
         by_group = groups.judge(phrase.group)
         if by_text is not None and (by_text == by_group or (by_group is None and score >= SURE)):
-            placed.setdefault(by_text, []).append(phrase)
+            topic = judge.topic(phrase.text, by_text) or ""
+            placed.setdefault((by_text, topic), []).append(phrase)
         else:
             filed.unsure.append((phrase, by_text or by_group))
     order = {intent: n for n, intent in enumerate(library.intent_ids)}
-    filed.placed = dict(sorted(placed.items(), key=lambda item: order[item[0]]))
+    topic_order = {t.id: n for n, t in enumerate(library.topics, 1)}
+    filed.placed = dict(
+        sorted(placed.items(), key=lambda item: (order[item[0][0]], topic_order.get(item[0][1], 0)))
+    )
     return filed
 
 
@@ -140,8 +146,12 @@ def document(library_id: str, filed: Filed) -> dict[str, Any]:
         KEY_VERSION: SCHEMA_VERSION,
         KEY_LIBRARY: library_id,
         KEY_LEARNED: [
-            {KEY_INTENT: intent, KEY_REPLIES: [_reply(p) for p in phrases]}
-            for intent, phrases in filed.placed.items()
+            {
+                KEY_INTENT: intent,
+                **({KEY_TOPIC: topic} if topic else {}),
+                KEY_REPLIES: [_reply(p) for p in phrases],
+            }
+            for (intent, topic), phrases in filed.placed.items()
         ],
         KEY_UNSORTED: [
             {
