@@ -38,13 +38,13 @@ def learn_command(
 ) -> None:
     """Learn from stored chats what customers ask that the library misses; write proposals."""
     settings = get_config(config)
-    library_path = library or settings.library_path()
-    lib = _library(library_path, exclude=out_file)
     since_ts = _since(since, settings.service_targets.timezone)
     try:
-        kept = learned_file.read(out_file)
+        kept = learned_file.read(out_file)  # refuses to overwrite a hand-written library file
     except learned_file.LearnedFileError as exc:
         fail(str(exc))
+    library_path = library or settings.library_path()
+    lib = _library(library_path, exclude=out_file)
     rows = _rows(settings, since_ts)
     history = rounds(rows)
     learner = Learner(lib, values=settings.library.values)
@@ -56,7 +56,7 @@ def learn_command(
             skip=learned_file.reviewed_texts(kept),
             progress=lambda n: progress.advance(task, n),
         )
-    learned_file.write(out_file, learned_file.document(lib.id, proposals, kept=kept))
+    _write(out_file, learned_file.document(lib.id, proposals, kept=kept))
     _summary(lib, proposals, out_file, library_path)
 
 
@@ -70,15 +70,16 @@ def quick_phrases_command(
 ) -> None:
     """File each 千牛 quick phrase as a reply of the intent it answers, after the reply lint."""
     settings = get_config(config)
+    try:
+        learned_file.read(out_file)  # refuses to overwrite a hand-written library file
+        phrases = quick_phrases.read(file)
+    except (quick_phrases.QuickPhraseError, learned_file.LearnedFileError) as exc:
+        fail(str(exc))
     library_path = library or settings.library_path()
     lib = _library(library_path, exclude=out_file)
-    try:
-        phrases = quick_phrases.read(file)
-    except quick_phrases.QuickPhraseError as exc:
-        fail(str(exc))
     filed = quick_phrases.file_phrases(lib, phrases, values=settings.library.values)
     document = quick_phrases.document(lib.id, filed)
-    learned_file.write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
+    _write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
     out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语", markup=False)
     for (intent, topic), count in filed.per_intent().items():
         name = _name(lib, intent) + (f" · 话题 {topic}" if topic else "")
@@ -93,6 +94,13 @@ def quick_phrases_command(
         for problem in filed.rejected:
             err.print(f"  {problem}", markup=False)
     out.print(f"已写入 {out_file}; {_where(out_file, library_path)}", markup=False)
+
+
+def _write(path: Path, data: dict[str, object], *, header: str = learned_file.HEADER) -> None:
+    try:
+        learned_file.write(path, data, header=header)
+    except learned_file.LearnedFileError as exc:
+        fail(str(exc))
 
 
 def _library(path: Path, *, exclude: Path) -> Library:

@@ -19,6 +19,7 @@ from intents.library import (
     KEY_EXAMPLES,
     KEY_IGNORED,
     KEY_INTENT,
+    KEY_INTENTS,
     KEY_LEARNED,
     KEY_LIBRARY,
     KEY_REVIEWED,
@@ -105,6 +106,10 @@ def dump(data: dict[str, Any], *, header: str = HEADER) -> str:
 
 def read(path: Path) -> dict[str, Any]:
     """The file as data; an absent file is empty."""
+    if path.is_dir():
+        raise LearnedFileError(
+            f"{path}: 是文件夹; 请换一个 --out, 写上文件名 (如 {path / 'learned.yaml'})"
+        )
     if not path.exists():
         return {}
     try:
@@ -117,14 +122,19 @@ def read(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise LearnedFileError(f"{path}: 不是学习结果文件 (顶层应该是 键: 值); 请换一个 --out")
+    if KEY_INTENTS in data:  # a hand-written library file: never overwrite it
+        raise LearnedFileError(f"{path}: 这是话术库文件, 不是学习结果; 请换一个 --out 文件名")
     return data
 
 
 def write(path: Path, data: dict[str, Any], *, header: str = HEADER) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(dump(data, header=header), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(dump(data, header=header), encoding="utf-8")
+        tmp.replace(path)  # a reader never sees half a file
+    except OSError as exc:
+        raise LearnedFileError(f"{path}: 写不了 ({exc.strerror or exc}); 请换一个 --out") from None
 
 
 def pending(data: dict[str, Any]) -> list[Pending]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,8 @@ from bot.storage import LearningRows
 from intents import LibraryError, Matcher, load_library
 from tests.bot.learning import shop_history
 
-PHRASES = Path(__file__).resolve().parents[3] / "phrases"
+ROOT = Path(__file__).resolve().parents[3]
+PHRASES = ROOT / "phrases"
 runner = CliRunner()
 
 
@@ -79,6 +83,12 @@ def test_same_history_gives_the_same_file_byte_for_byte(shop: Path):
     learn(shop, "--out", str(second))
     learn(shop, "--out", str(second))  # rerun over its own output: the file is not read as library
     assert first.read_bytes() == second.read_bytes()
+    # another process, with other string hashes (set and dict orders inside the engine)
+    command = [sys.executable, "-m", "bot", "learn", "--library", str(shop / "lib")]
+    command += ["--config", str(shop / "config.yaml"), "--out", str(second)]
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT)
+    assert second.read_bytes() == first.read_bytes()
 
 
 def test_file_holds_evidence_and_unplaced_groups_under_ignored_keys(shop: Path):
@@ -229,3 +239,17 @@ def test_unanswered_and_empty_messages_are_read_but_not_proposed():
     assert proposals.messages == 4
     assert proposals.learned == []
     assert [e.example for g in proposals.unsorted for e in g.examples] == ["能出个小票吗"]
+
+
+def test_a_library_file_or_a_folder_as_out_is_refused_untouched(shop: Path):
+    library_file = shop / "lib" / "shop_presale.yaml"
+    before = library_file.read_bytes()
+    for out in (library_file, shop / "lib"):
+        result = runner.invoke(
+            app,
+            ["learn", "--library", str(shop / "lib"), "--config", str(shop / "config.yaml"),
+             "--out", str(out)],
+        )  # fmt: skip
+        assert result.exit_code == 1
+        assert "请换一个 --out" in result.output
+    assert library_file.read_bytes() == before
