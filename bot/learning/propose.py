@@ -6,6 +6,7 @@ Pure: rows in, proposals out, in a stable order, so the same history gives the s
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,18 +27,27 @@ WEAK_THRESHOLD = 0.3
 MAX_CHARS = 24
 #: Phonetic similarity (rapidfuzz ratio, 0-100) at which two clauses belong to one group.
 GROUP_SIMILARITY = 60
+#: Syllables the shorter of two clauses needs before a partial alignment may group them, and
+#: how close that alignment must be.
+MIN_PARTIAL = 4
+PARTIAL_SIMILARITY = 85
 #: A group is placed when this many rounds' agent replies answered one intent (one, when the
 #: library's weak guess says the same) …
 MIN_VOTES = 2
 #: … and that intent holds this share of the rounds that got a reply.
 MIN_SHARE = 0.6
+#: Rounds needed when the library has no guess at all for any phrasing of the group.
+BLIND_VOTES = 3
 #: Against the library's own weak guess the agents must agree more clearly.
 OVERRIDE_SHARE = 0.75
 #: An agent's reply votes for the intent it answers when the judge is at least this sure.
 VOTE_SCORE = 0.6
 #: The agent's reply kept as evidence, cut to this many characters.
 REPLY_CHARS = 60
-_ROWS_PER_BLOCK = 512  # cdist rows computed at once: memory stays flat on big histories
+_ROWS_PER_BLOCK = 512
+# item ids and order numbers, and the masked values JD's web chat pastes ([金额x])
+_PLATFORM = re.compile(r"\d{6,}|咨询订单号|(?:金额|日期|地址|姓名|订单|数字|链接|时间|电话)x")
+_LINK = re.compile(r"(?:https?://|www\.)\S*|\S+\.(?:com|cn|htm|html)\S*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +183,8 @@ class Learner:
         reply_counts: dict[str, Counter[str]],
         skipped: set[str],
     ) -> None:
-        clauses = list(dict.fromkeys(split_clauses(normalize(asked.text))))
+        # a pasted link is no phrasing, and normalising would cut it into a dozen clauses
+        clauses = list(dict.fromkeys(split_clauses(normalize(_LINK.sub(" ", asked.text)))))
         known: set[str] = set()
         open_clauses = []
         for clause in clauses:
@@ -233,14 +244,24 @@ class Learner:
         codes = [phonetic(e.example).replace(" ", "") for e in items]
         group_of = np.full(len(items), -1, dtype=np.int64)
         groups: list[list[int]] = []
+        lengths = np.array([len(c) for c in codes])
         for start in range(0, len(items), _ROWS_PER_BLOCK):
-            block = process.cdist(
-                codes[start : start + _ROWS_PER_BLOCK],
+            rows = codes[start : start + _ROWS_PER_BLOCK]
+            whole = process.cdist(
+                rows, codes, scorer=fuzz.ratio, score_cutoff=GROUP_SIMILARITY, dtype=np.uint8
+            )
+            # a longer phrasing that holds a shorter one nearly whole (一擦全是毛 / 一擦全是毛而且
+            # 不吸水) is the same ask; two or three syllables (是的) sit inside anything, so
+            # short ones are compared whole only
+            partial = process.cdist(
+                rows,
                 codes,
-                scorer=fuzz.ratio,
-                score_cutoff=GROUP_SIMILARITY,
+                scorer=fuzz.partial_ratio,
+                score_cutoff=PARTIAL_SIMILARITY,
                 dtype=np.uint8,
             )
+            long_enough = np.minimum.outer(lengths[start : start + len(rows)], lengths)
+            block = np.where(long_enough >= MIN_PARTIAL, np.maximum(whole, partial), whole)
             for row, scores in enumerate(block):
                 leader = start + row
                 if group_of[leader] >= 0:
@@ -296,8 +317,11 @@ class Learner:
         intent, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
         share = count / replied
         guesses = {e.guess for e in members if e.guess}
-        # the library's weak guess and the agents agreeing are two voices: one round will do
-        if count < (1 if intent in guesses else MIN_VOTES) or share < MIN_SHARE:
+        # the library's weak guess and the agents agreeing are two voices: one round will do;
+        # where the library sees nothing at all (对的, 那怎么搞) the reply may answer the
+        # agent's own question of the round before, so it takes more rounds
+        needed = 1 if intent in guesses else MIN_VOTES if guesses else BLIND_VOTES
+        if count < needed or share < MIN_SHARE:
             return None
         if guesses and intent not in guesses and share < OVERRIDE_SHARE:
             return None
@@ -334,9 +358,14 @@ def _contradicts(evidence: Evidence, intent: str) -> bool:
 
 
 def _learnable(clause: str) -> bool:
-    """Short enough to be one phrasing, long enough to say something, and in words."""
+    """Short enough to be one phrasing, long enough to say something, in words, and no
+    pasted platform line (an item id, a link, a masked 金额x)."""
     plain = clause.replace(" ", "")
-    return 2 <= len(plain) <= MAX_CHARS and any(ch.isalpha() for ch in plain)
+    return (
+        2 <= len(plain) <= MAX_CHARS
+        and any(ch.isalpha() for ch in plain)
+        and not _PLATFORM.search(plain)
+    )
 
 
 def _cut(text: str) -> str:

@@ -233,10 +233,16 @@ def test_loader_names_file_and_line_of_a_learned_intent_that_does_not_exist(tmp_
     )
 
 
-def test_unanswered_and_empty_messages_are_read_but_not_proposed():
+def test_empty_messages_and_platform_lines_are_read_but_not_proposed():
     learner = Learner(load_library(PHRASES))
-    proposals = learner.propose([Asked(""), Asked("😂😂"), Asked("123456"), Asked("能出个小票吗")])
-    assert proposals.messages == 4
+    pasted = [
+        "咨询订单号:[订单x] 商品ID:[数字x]",
+        "https://item.taobao.com/item.htm?id=6801234",
+        "5份495呢547929442668",
+    ]
+    asked = [Asked(""), Asked("😂😂"), Asked("123456"), *map(Asked, pasted), Asked("能出个小票吗")]
+    proposals = learner.propose(asked)
+    assert proposals.messages == 7
     assert proposals.learned == []
     assert [e.example for g in proposals.unsorted for e in g.examples] == ["能出个小票吗"]
 
