@@ -47,7 +47,7 @@ def learn_command(
     lib = _library(library_path, exclude=out_file)
     rows = _rows(settings, since_ts)
     history = rounds(rows)
-    learner = Learner(lib, values=settings.library.values)
+    learner = Learner(lib, values=settings.library.values, threshold=settings.matcher.threshold)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("学习", total=len(history))

@@ -125,9 +125,16 @@ def rounds(rows: LearningRows) -> list[Asked]:
 class Learner:
     """Finds what the library misses in a history and proposes where it belongs."""
 
-    def __init__(self, library: Library, *, values: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        values: Mapping[str, object] | None = None,
+        threshold: float | None = None,
+    ) -> None:
         self.library = library
-        self.matcher = Matcher(library)
+        # the bot's own threshold (config matcher.threshold): what it abstains on is missed
+        self.matcher = Matcher(library, **({"threshold": threshold} if threshold else {}))
         self.weak = Matcher(library, threshold=WEAK_THRESHOLD)
         self.judge = ReplyJudge(library, values)
         self._social = {i.id for i in library.intents if i.social}
