@@ -80,7 +80,8 @@ def quick_phrases_command(
     filed = quick_phrases.file_phrases(lib, phrases, values=settings.library.values)
     document = quick_phrases.document(lib.id, filed)
     _write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
-    out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语", markup=False)
+    repeated = f", {filed.repeated} 条与话术库或前面的短语重复, 只留一条" if filed.repeated else ""
+    out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语{repeated}", markup=False)
     for (intent, topic), count in filed.per_intent().items():
         name = _name(lib, intent) + (f" · 话题 {topic}" if topic else "")
         out.print(f"  {name}: {count} 条", markup=False)

@@ -20,7 +20,17 @@ from typing import Any
 
 from bot.learning.judge import ReplyJudge
 from bot.service_time.imports import ImportFileError, _read_text
-from intents import Intent, Library, Matcher, Problem, Reply, check_replies, normalize
+from intents import (
+    Intent,
+    Library,
+    Matcher,
+    Problem,
+    Reply,
+    TemplateError,
+    check_replies,
+    normalize,
+    render,
+)
 from intents.library import (
     KEY_INTENT,
     KEY_LEARNED,
@@ -46,6 +56,7 @@ HEADERS = {
 SURE = 0.75
 #: A 分组 name judged by the library's matcher counts from this score.
 GROUP_THRESHOLD = 0.5
+_HEADER_ROWS = 5  # how far down the header row is looked for
 _WARM = re.compile(r"亲|哦|呢|啦|哈|呀|~|～|噢|哟|😊")
 
 
@@ -72,6 +83,7 @@ class Filed:
     placed: dict[tuple[str, str], list[Phrase]] = field(default_factory=dict)
     unsure: list[tuple[Phrase, str | None]] = field(default_factory=list)  # with the best guess
     rejected: list[Problem] = field(default_factory=list)
+    repeated: int = 0  # phrases already in the library or earlier in the file
 
     def per_intent(self) -> dict[tuple[str, str], int]:
         return {key: len(phrases) for key, phrases in self.placed.items()}
@@ -92,7 +104,16 @@ def read(path: Path) -> list[Phrase]:
     rows = [(line, row) for line, row in rows if any(row)]
     if not rows:
         raise QuickPhraseError(f"{path}: 文件是空的; 请从千牛导出快捷短语后再导入")
-    header_line, header = rows[0]
+    # some exports put a title row (快捷短语导出 2024-06-01) above the header
+    start = next(
+        (
+            n
+            for n, (_, row) in enumerate(rows[:_HEADER_ROWS])
+            if _column(row, HEADERS[TEXT]) is not None
+        ),
+        0,
+    )
+    header_line, header = rows[start]
     columns = {name: _column(header, names) for name, names in HEADERS.items()}
     if columns[TEXT] is None:
         raise QuickPhraseError(
@@ -100,7 +121,7 @@ def read(path: Path) -> list[Phrase]:
             f"请用千牛导出的原始文件, 表头应有 {GROUP}, {CODE}, {TEXT}"
         )
     phrases = []
-    for line, row in rows[1:]:
+    for line, row in rows[start + 1 :]:
 
         def cell(name: str, row: list[str] = row) -> str:
             index = columns[name]
@@ -120,9 +141,16 @@ def file_phrases(
     judge = ReplyJudge(library, values)
     groups = _GroupJudge(library)
     placed: dict[tuple[str, str], list[Phrase]] = {}
+    # the same wording twice (in two 分组, or already a reply of the library) is filed once
+    seen = {normalize(text) for text in _rendered(library, values)}
     for phrase in phrases:
         if (phrase.path, phrase.line) in rejected:
             continue
+        key = normalize(_literal(phrase.text))
+        if key in seen:
+            filed.repeated += 1
+            continue
+        seen.add(key)
         judged = judge.judge(phrase.text, limit=1)
         by_text, score = judged[0] if judged else (None, 0.0)
         by_group = groups.judge(phrase.group)
@@ -216,6 +244,18 @@ def _lint(
         defaults=dict(library.defaults),
     )
     return check_replies(quick, values)
+
+
+def _rendered(library: Library, values: Mapping[str, object] | None) -> list[str]:
+    """The library's replies as customers get them, to spot a phrase the library already has."""
+    values = {**library.defaults, **(values or {})}
+    out = []
+    for reply in library.all_replies():
+        try:
+            out.append(render(reply.text, values))
+        except TemplateError:
+            continue
+    return out
 
 
 def _reply(phrase: Phrase) -> dict[str, str]:

@@ -152,3 +152,21 @@ def test_a_broken_workbook_is_reported_not_raised(tmp_path: Path):
     export.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(quick_phrases.QuickPhraseError, match="不是能读的 Excel 文件"):
         quick_phrases.read(export)
+
+
+def test_title_row_and_repeated_phrases(tmp_path: Path, library: Path):
+    shipped = Assistant(load_library(library)).replies_for("shipping")[0]
+    export = tmp_path / "q.csv"
+    export.write_text(
+        "快捷短语导出 2024-06-01,,\n"
+        "分组,快捷编码,短语内容\n"
+        "物流,a,亲，下午4点前付款的订单当天发出，默认发韵达快递哦～\n"
+        "常用,b,亲，下午4点前付款的订单当天发出，默认发韵达快递哦～\n"
+        f'物流,c,"{shipped}"\n',
+        encoding="utf-8",
+    )
+    phrases = quick_phrases.read(export)
+    assert [p.line for p in phrases] == [3, 4, 5]
+    filed = quick_phrases.file_phrases(load_library(library), phrases)
+    assert filed.repeated == 2
+    assert [p.line for ps in filed.placed.values() for p in ps] == [3]
