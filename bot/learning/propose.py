@@ -135,6 +135,7 @@ class Learner:
         self.library = library
         # the bot's own threshold (config matcher.threshold): what it abstains on is missed
         self.matcher = Matcher(library, **({"threshold": threshold} if threshold else {}))
+        self.strong = max(STRONG, self.matcher.threshold)
         self.weak = Matcher(library, threshold=WEAK_THRESHOLD)
         self.judge = ReplyJudge(library, values)
         self._social = {i.id for i in library.intents if i.social}
@@ -196,7 +197,11 @@ class Learner:
         open_clauses = []
         for clause in clauses:
             matches = self.matcher.match(clause, limit=1)
-            if matches and matches[0].score >= STRONG and matches[0].intent not in asked.disliked:
+            if (
+                matches
+                and matches[0].score >= self.strong
+                and matches[0].intent not in asked.disliked
+            ):
                 known.add(matches[0].intent)
             elif _learnable(clause) and clause not in skipped:
                 open_clauses.append((clause, matches))
