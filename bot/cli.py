@@ -23,6 +23,7 @@ from rich.table import Table
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
+from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, load_library, normalize
@@ -209,7 +210,7 @@ def validate(
 
     targets = paths or [SHIPPED_PHRASES]
     problems: list[str] = []
-    table = Table("话术库", "路径", "意图", "例句", "回复", show_edge=False)
+    table = Table("话术库", "路径", "意图", "话题", "例句", "回复", show_edge=False)
     practice = Table("练习场景", "难度", "话术库", "轮数", "文件", show_edge=False)
     splits = [_library_paths(target) for target in targets]
     for library_path in (path for libraries, _ in splits for path in libraries):
@@ -219,8 +220,15 @@ def validate(
             problems += [str(p) for p in exc.problems]
             continue
         examples = sum(len(i.examples) for i in lib.intents)
-        replies = sum(len(i.replies) for i in lib.intents)
-        table.add_row(lib.id, str(library_path), str(len(lib.intents)), str(examples), str(replies))
+        replies = sum(1 for _ in lib.all_replies()) - len(lib.fallback)
+        table.add_row(
+            lib.id,
+            str(library_path),
+            str(len(lib.intents)),
+            str(len(lib.topics)),
+            str(examples),
+            str(replies),
+        )
     scenario_paths = [path for _, scenarios in splits for path in scenarios]
     # A scenario names its library; the config may point that name at another folder.
     named = get_config(config).library.paths if scenario_paths else {}
@@ -465,6 +473,7 @@ def practice(
 
 
 app.command(name="report")(report_command)
+app.command(name="learn")(learn_command)
 app.add_typer(import_app, name="import")
 
 

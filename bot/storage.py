@@ -175,6 +175,15 @@ class Exchange:
     bot_message_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class LearningRows:
+    """What csbot learn reads: every stored chat message in timeline order, and the customer
+    messages whose suggestion staff marked 👎 with the intents it had."""
+
+    messages: list[tuple[int, int, str]]  # (conversation id, role code, text)
+    disliked: list[tuple[str, tuple[str, ...]]]
+
+
 class MissingDatabaseError(FileNotFoundError):
     """``create=False`` and there is no database at the path: a reader never makes one."""
 
@@ -492,6 +501,24 @@ class Storage:
         )
         row = next(iter(rows), None)
         return (str(row[0]), float(row[1])) if row else None
+
+    async def learning_rows(self, *, since: float | None = None) -> LearningRows:
+        """Chat texts since ``since`` (unix seconds) for csbot learn, in a stable order."""
+        after = since if since is not None else float("-inf")
+        messages = await self.db.execute_fetchall(
+            "SELECT conversation_id, role, COALESCE(text, '') FROM messages WHERE ts >= ?"
+            " ORDER BY conversation_id, ts, id",
+            (after,),
+        )
+        disliked = await self.db.execute_fetchall(
+            "SELECT text, intents FROM exchanges WHERE feedback < 0 AND received_at >= ?"
+            " ORDER BY id",
+            (after,),
+        )
+        return LearningRows(
+            messages=[(int(c), int(r), str(t)) for c, r, t in messages],
+            disliked=[(str(t), tuple(i for i, _ in json.loads(j))) for t, j in disliked],
+        )
 
     # --- Telegram Business connections ------------------------------------------------------
 

@@ -7,6 +7,7 @@ from intents.library import (
     LibraryError,
     Problem,
     Reply,
+    Topic,
     check_replies,
     load_library,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Segmenter",
     "Suggestion",
     "TemplateError",
+    "Topic",
     "check_replies",
     "load_library",
     "normalize",

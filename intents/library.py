@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -22,6 +22,14 @@ KEY_TERMS = "terms"
 KEY_FALLBACK = "fallback"
 KEY_OUT_OF_SCOPE = "out_of_scope"
 KEY_INTENTS = "intents"
+# a learned file (csbot learn, csbot import quick-phrases) adds to intents defined elsewhere:
+# `learned:` items load as examples and replies of their intent; the review keys are for people
+# and the loader skips them
+KEY_LEARNED = "learned"
+KEY_UNSORTED = "unsorted"
+KEY_IGNORED = "ignored"
+KEY_EVIDENCE = "evidence"
+KEY_REVIEWED = "reviewed"
 # intent keys
 KEY_INTENT = "intent"
 KEY_DESCRIPTION = "description"
@@ -30,6 +38,9 @@ KEY_TAGS = "tags"
 KEY_SOCIAL = "social"  # true: a courtesy (在吗, 谢谢) that ranks after the message's real asks
 KEY_EXAMPLES = "examples"
 KEY_REPLIES = "replies"
+KEY_TOPICS = "topics"
+# topic keys (and KEY_DESCRIPTION, KEY_KEYWORDS, KEY_EXAMPLES, KEY_REPLIES)
+KEY_TOPIC = "topic"
 # reply keys
 KEY_TEXT = "text"
 KEY_TONE = "tone"
@@ -44,6 +55,9 @@ _TOP_KEYS = {
     KEY_FALLBACK,
     KEY_OUT_OF_SCOPE,
     KEY_INTENTS,
+    KEY_LEARNED,
+    KEY_UNSORTED,
+    KEY_IGNORED,
 }
 _INTENT_KEYS = {
     KEY_INTENT,
@@ -53,8 +67,13 @@ _INTENT_KEYS = {
     KEY_EXAMPLES,
     KEY_REPLIES,
     KEY_SOCIAL,
+    KEY_TOPICS,
 }
+_TOPIC_KEYS = {KEY_TOPIC, KEY_DESCRIPTION, KEY_KEYWORDS, KEY_TAGS, KEY_EXAMPLES, KEY_REPLIES}
+#: A topic is one specific question: enough phrasings to tell it from its neighbours.
+TOPIC_MIN_EXAMPLES = 8
 _REPLY_KEYS = {KEY_TEXT, KEY_TONE, KEY_TAGS}
+_LEARNED_KEYS = {KEY_INTENT, KEY_TOPIC, KEY_EXAMPLES, KEY_REPLIES, KEY_EVIDENCE, KEY_REVIEWED}
 _INTENT_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 #: 广告法 absolutes a reply must not use (最近/最后/最终 are not superlatives).
@@ -97,7 +116,24 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Topic:
+    """One specific question inside an intent (运费险, 顺丰), with its own phrasings and replies."""
+
+    id: str
+    intent: str
+    description: str
+    examples: tuple[str, ...]
+    replies: tuple[Reply, ...]
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Intent:
+    """A broad need. ``examples`` holds its own phrasings and then its topics' (every one of them
+    speaks for the intent); ``replies`` are the general ones, for a clause that fits no topic."""
+
     id: str
     examples: tuple[str, ...]
     replies: tuple[Reply, ...]
@@ -106,6 +142,13 @@ class Intent:
     tags: tuple[str, ...] = ()
     source: str = ""
     social: bool = False
+    topics: tuple[Topic, ...] = ()
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
 
 
 @dataclass(frozen=True)
@@ -129,6 +172,24 @@ class Library:
     def intent_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.intents)
 
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return tuple(t for i in self.intents for t in i.topics)
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    def all_replies(self) -> Iterator[Reply]:
+        """Every reply a customer may receive: fallback, intents' and topics'."""
+        yield from self.fallback
+        for intent in self.intents:
+            yield from intent.replies
+            for topic in intent.topics:
+                yield from topic.replies
+
 
 def library_files(path: Path) -> list[Path]:
     """The YAML files of one library: the file itself, or a folder's direct ``*.yaml`` children."""
@@ -137,8 +198,11 @@ def library_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_library(path: str | Path) -> Library:
+def load_library(path: str | Path, *, exclude: Iterable[str | Path] = ()) -> Library:
     """Load and validate a library file or folder; raise LibraryError listing every problem.
+
+    ``exclude`` leaves files of the folder out (csbot learn reads the library without the
+    learned file it is about to rewrite).
 
     >>> load_library("phrases").id
     'shop'
@@ -146,7 +210,8 @@ def load_library(path: str | Path) -> Library:
     path = Path(path)
     if not path.exists():
         raise LibraryError([Problem(path, 0, "找不到这个话术库文件或文件夹")])
-    files = library_files(path)
+    skip = {Path(p).resolve() for p in exclude}
+    files = [f for f in library_files(path) if f.resolve() not in skip]
     if not files:
         raise LibraryError([Problem(path, 0, "文件夹里没有 *.yaml 话术库文件")])
     reader = _Reader()
@@ -159,7 +224,7 @@ def check_replies(library: Library, values: Mapping[str, object] | None = None) 
     """Lint every reply as a customer would receive it (rendered with ``values``)."""
     values = {**library.defaults, **(values or {})}
     problems = []
-    for reply in (*library.fallback, *(r for i in library.intents for r in i.replies)):
+    for reply in library.all_replies():
         try:
             text = render(reply.text, values)
         except TemplateError as exc:
@@ -186,6 +251,7 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.ids: set[str] = set()
+        self.topic_lines: dict[str, str] = {}  # topic id -> where it was first defined
         self.names: list[str] = []
         self.intents: list[Intent] = []
         self.defaults: dict[str, str] = {}
@@ -194,6 +260,8 @@ class _Reader:
         self.fallback: list[Reply] = []
         self.out_of_scope: list[str] = []
         self.sources: list[Path] = []
+        # (node, file, intent id, topic id or "", examples, replies) of each learned: item
+        self.learned: list[tuple[yaml.Node, Path, str, str, list[str], list[Reply]]] = []
         self.display_name: str | None = None
         self.path = Path()
 
@@ -234,9 +302,12 @@ class _Reader:
         self.out_of_scope += self.strings(top.get(KEY_OUT_OF_SCOPE), KEY_OUT_OF_SCOPE)
         if KEY_FALLBACK in top:
             self.fallback += self.replies(top[KEY_FALLBACK], KEY_FALLBACK)
+        if KEY_LEARNED in top:
+            self.read_learned(top[KEY_LEARNED])
         intents = top.get(KEY_INTENTS)
         if intents is None:
-            self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
+            if KEY_LEARNED not in top:
+                self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
         elif not isinstance(intents, yaml.SequenceNode):
             self.error(intents, f"{KEY_INTENTS} 应该是列表 (每项以 - 开头)")
         else:
@@ -278,6 +349,8 @@ class _Reader:
         replies = self.replies(fields.get(KEY_REPLIES), f"{intent_id}.{KEY_REPLIES}")
         if not replies:
             self.error(fields.get(KEY_REPLIES, node), f"意图 {intent_id} 没有 {KEY_REPLIES}")
+        topics = self.read_topics(fields.get(KEY_TOPICS), intent_id)
+        examples += [e for t in topics for e in t.examples]
         self.intents.append(
             Intent(
                 id=intent_id,
@@ -288,8 +361,119 @@ class _Reader:
                 tags=tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS)),
                 social=self.flag(fields.get(KEY_SOCIAL), KEY_SOCIAL),
                 source=f"{self.path}:{_line(node)}",
+                topics=tuple(topics),
             )
         )
+
+    def read_topics(self, node: yaml.Node | None, intent_id: str) -> list[Topic]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{intent_id}.{KEY_TOPICS} 应该是列表 (每项以 - {KEY_TOPIC}: 开头)")
+            return []
+        return [t for t in map(lambda item: self.read_topic(item, intent_id), node.value) if t]
+
+    def read_topic(self, node: yaml.Node, intent_id: str) -> Topic | None:
+        fields = self.mapping(node, f"意图 {intent_id} 的话题", _TOPIC_KEYS)
+        if fields is None:
+            return None
+        if KEY_TOPIC not in fields:
+            self.error(node, f"意图 {intent_id} 的话题缺少 {KEY_TOPIC}: 它的 id")
+            return None
+        topic_id = self.text(fields[KEY_TOPIC], KEY_TOPIC) or ""
+        where = f"话题 {topic_id}"
+        if topic_id and not _INTENT_ID.match(topic_id):
+            self.error(fields[KEY_TOPIC], f"话题 id {topic_id!r} 只能用小写字母、数字和下划线")
+        here = f"{self.path}:{_line(node)}"
+        if topic_id in self.topic_lines:
+            first = self.topic_lines[topic_id]
+            self.error(fields[KEY_TOPIC], f"话题 id {topic_id!r} 重复了 (第一次在 {first})")
+        self.topic_lines.setdefault(topic_id, here)
+        if KEY_DESCRIPTION not in fields:
+            self.error(node, f"{where} 缺少 {KEY_DESCRIPTION}: 给客服看的简短中文名, 如 运费险")
+        examples = list(
+            dict.fromkeys(self.strings(fields.get(KEY_EXAMPLES), f"{topic_id}.{KEY_EXAMPLES}"))
+        )
+        if len(examples) < TOPIC_MIN_EXAMPLES:
+            self.error(
+                fields.get(KEY_EXAMPLES, node),
+                f"{where} 只有 {len(examples)} 条不同的 {KEY_EXAMPLES}, 至少要 "
+                f"{TOPIC_MIN_EXAMPLES} 条顾客的不同说法",
+            )
+        replies = self.replies(fields.get(KEY_REPLIES), f"{topic_id}.{KEY_REPLIES}")
+        missing = [tone for tone in TONES if not any(r.tone == tone for r in replies)]
+        if missing:
+            self.error(
+                fields.get(KEY_REPLIES, node),
+                f"{where} 缺少{'、'.join(missing)}语气的回复: 每种语气 ({' 和 '.join(TONES)}) "
+                f"至少一条",
+            )
+        return Topic(
+            id=topic_id,
+            intent=intent_id,
+            description=self.optional_text(fields, KEY_DESCRIPTION),
+            examples=tuple(examples),
+            replies=tuple(replies),
+            keywords=tuple(self.strings(fields.get(KEY_KEYWORDS), KEY_KEYWORDS)),
+            tags=tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS)),
+            source=here,
+        )
+
+    def read_learned(self, node: yaml.Node) -> None:
+        """``learned:`` items: more examples and replies for an intent defined in any file."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{KEY_LEARNED} 应该是列表 (每项以 - {KEY_INTENT}: 开头)")
+            return
+        for item in node.value:
+            fields = self.mapping(item, f"{KEY_LEARNED} 的一项", _LEARNED_KEYS)
+            if fields is None:
+                continue
+            if KEY_INTENT not in fields:
+                self.error(item, f"{KEY_LEARNED} 的一项缺少 {KEY_INTENT}: 它补充的意图 id")
+                continue
+            intent_id = self.text(fields[KEY_INTENT], KEY_INTENT) or ""
+            topic_id = self.optional_text(fields, KEY_TOPIC)
+            where = f"{KEY_LEARNED}.{intent_id}"
+            examples = self.strings(fields.get(KEY_EXAMPLES), f"{where}.{KEY_EXAMPLES}")
+            replies = self.replies(fields.get(KEY_REPLIES), f"{where}.{KEY_REPLIES}")
+            node = fields.get(KEY_TOPIC, fields[KEY_INTENT]) if topic_id else fields[KEY_INTENT]
+            self.learned.append((node, self.path, intent_id, topic_id, examples, replies))
+
+    def add_learned(self) -> None:
+        by_id = {intent.id: n for n, intent in enumerate(self.intents)}
+        for node, path, intent_id, topic_id, examples, replies in self.learned:
+            if intent_id not in by_id:
+                known = ", ".join(sorted(by_id))
+                message = f"{KEY_LEARNED} 里的意图 {intent_id!r} 在话术库里没有 (有: {known})"
+                self.problems.append(Problem(path, _line(node), message))
+                continue
+            n = by_id[intent_id]
+            intent = self.intents[n]
+            topics = {t.id: k for k, t in enumerate(intent.topics)}
+            if topic_id and topic_id not in topics:
+                known = ", ".join(sorted(topics)) or "无"
+                message = (
+                    f"{KEY_LEARNED} 里的话题 {topic_id!r} 不在意图 {intent_id} 里 (有: {known})"
+                )
+                self.problems.append(Problem(path, _line(node), message))
+                continue
+            more = tuple(dict.fromkeys([*intent.examples, *examples]))
+            if not topic_id:
+                self.intents[n] = replace(
+                    intent, examples=more, replies=(*intent.replies, *replies)
+                )
+                continue
+            # a topic's examples speak for its intent too, as in the intent's own file
+            k = topics[topic_id]
+            topic = intent.topics[k]
+            grown = replace(
+                topic,
+                examples=tuple(dict.fromkeys([*topic.examples, *examples])),
+                replies=(*topic.replies, *replies),
+            )
+            self.intents[n] = replace(
+                intent, examples=more, topics=(*intent.topics[:k], grown, *intent.topics[k + 1 :])
+            )
 
     def replies(self, node: yaml.Node | None, where: str) -> list[Reply]:
         if node is None:
@@ -375,6 +559,7 @@ class _Reader:
         return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
 
     def finish(self, path: Path) -> Library:
+        self.add_learned()
         names = set(self.names)
         if len(names) > 1:
             self.problems.append(
@@ -382,7 +567,9 @@ class _Reader:
             )
         if not self.intents and not self.problems:
             self.problems.append(Problem(path, 0, "话术库里没有意图"))
-        for reply in (*self.fallback, *(r for i in self.intents for r in i.replies)):
+        replies = [*self.fallback, *(r for i in self.intents for r in i.replies)]
+        replies += [r for i in self.intents for t in i.topics for r in t.replies]
+        for reply in replies:
             for name in placeholders(reply.text):
                 if name not in self.defaults:
                     message = f"占位符 {{{name}}} 没有定义: 请在 {KEY_DEFAULTS} 里给出它的值"

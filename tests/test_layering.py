@@ -41,6 +41,7 @@ def test_public_surface_is_what_all_says():
             "Segmenter",
             "Suggestion",
             "TemplateError",
+            "Topic",
             "check_replies",
             "load_library",
             "normalize",

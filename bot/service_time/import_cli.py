@@ -21,6 +21,7 @@ from rich.progress import (
 
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
+from bot.learning.cli import quick_phrases_command
 from bot.service_time.imports import History, ImportFileError, read_csv, read_telegram_export, store
 from bot.storage import Storage
 
@@ -83,6 +84,9 @@ def csv_file(
 
         history = _read(lambda: read_csv(file, timezone=zone, progress=checked))
     _report(file, history, _store(settings, history))
+
+
+import_app.command("quick-phrases")(quick_phrases_command)
 
 
 def _config(path: Path | None) -> Config:

@@ -39,7 +39,8 @@ HELP = (
     "/breaches 最近的超时记录 (主管)\n"
     "/export 导出统计 CSV (主管)\n"
     "/trainees 所有学员的练习进度 (主管)\n"
-    "/reload 重新加载话术库 (管理员)"
+    "/reload 重新加载话术库 (管理员)\n"
+    "/learn 归类从聊天记录里学到的顾客说法 (管理员)"
 )
 REFUSED = (
     "抱歉, 这个助手只对本店客服开放。需要使用请联系店长, 把你的 Telegram id 加进配置: {user_id}"

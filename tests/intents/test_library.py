@@ -141,3 +141,104 @@ def test_yaml_syntax_errors_are_told_in_chinese_with_the_line(tmp_path, text, li
 def test_a_missing_library_is_named_without_a_line(tmp_path):
     (problem,) = problems_of(tmp_path / "nowhere.yaml")
     assert problem == f"{tmp_path / 'nowhere.yaml'}: 找不到这个话术库文件或文件夹"
+
+
+TOPIC_EXAMPLES = [
+    "有运费险吗",
+    "送运费险不",
+    "运费险有没有",
+    "退货有运费险吗",
+    "买了有运费险不",
+    "yunfeixian有吗",
+    "有没有送退货险",
+    "运费险包含吗",
+]
+WITH_TOPIC = GOOD + textwrap.indent(
+    textwrap.dedent(
+        f"""\
+        topics:
+          - topic: freight_insurance
+            description: 运费险
+            keywords: [运费险]
+            examples: [{", ".join(TOPIC_EXAMPLES)}]
+            replies:
+              - text: "亲,{{shop_name}}的商品都送运费险哦~"
+                tone: 亲切
+              - text: "您好,{{shop_name}}商品均赠送运费险。"
+                tone: 正式
+        """
+    ),
+    "    ",
+)
+
+
+def test_topics_load_inside_their_intent_and_lend_it_their_examples(tmp_path):
+    lib = load_library(write(tmp_path, WITH_TOPIC))
+    price = lib.intent("price")
+    [topic] = price.topics
+    assert (topic.id, topic.intent, topic.description) == ("freight_insurance", "price", "运费险")
+    assert topic.examples == tuple(TOPIC_EXAMPLES)
+    assert [r.tone for r in topic.replies] == list(TONES)
+    assert price.examples == ("包邮吗", "能便宜点吗", *TOPIC_EXAMPLES)
+    assert lib.topic("freight_insurance") is topic
+    assert topic.source.endswith("lib.yaml:15")
+
+
+def test_topic_replies_are_linted_like_intent_replies(tmp_path):
+    path = write(tmp_path, WITH_TOPIC.replace("都送运费险哦", "都送运费险, 加微信返现"))
+    assert any(p.startswith(f"{path}:20:") and "平台外" in p for p in problems_of(path))
+    path = write(tmp_path, WITH_TOPIC.replace("{shop_name}的商品", "{shop}的商品"))
+    assert any(p.startswith(f"{path}:20:") and "{shop}" in p for p in problems_of(path))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ("有运费险吗, ", "", 18, "至少要 8 条"),
+        ("            tone: 正式\n", "", 20, "缺少正式语气"),
+        ("        description: 运费险\n", "", 15, "缺少 description"),
+        ("topic: freight_insurance", "topic: Freight-Insurance", 15, "小写字母"),
+        ("        keywords: [运费险]", "        keyword: [运费险]", 17, "不认识的键"),
+        ("  - topic: freight_insurance\n", "  - name: freight_insurance\n", 15, "缺少 topic"),
+    ],
+)
+def test_broken_topic_reports_line_and_what(tmp_path, old, new, line, words):
+    path = write(tmp_path, WITH_TOPIC.replace(old, new, 1))
+    found = problems_of(path)
+    assert any(p.startswith(f"{path}:{line}:") and words in p for p in found), found
+
+
+def test_topic_ids_are_unique_across_the_files_of_a_library(tmp_path):
+    write(tmp_path, WITH_TOPIC, "a.yaml")
+    write(tmp_path, WITH_TOPIC.replace("intent: price", "intent: after_sales"), "b.yaml")
+    found = problems_of(tmp_path)
+    assert any("b.yaml:15:" in p and "重复" in p and "a.yaml:15" in p for p in found), found
+
+
+def test_topics_must_be_a_list(tmp_path):
+    path = write(tmp_path, GOOD + "    topics: 运费险\n")
+    assert any(p.startswith(f"{path}:14:") and "列表" in p for p in problems_of(path))
+
+
+def test_learned_items_add_to_a_topic_and_its_intent(tmp_path):
+    write(tmp_path, WITH_TOPIC, "lib.yaml")
+    (tmp_path / "learned.yaml").write_text(
+        "version: 1\nlearned:\n  - intent: price\n    topic: freight_insurance\n"
+        "    examples: [退货运费谁出]\n    replies:\n      - text: 亲，退货运费由运费险赔付哦\n"
+        "  - intent: price\n    topic: sf_express\n    examples: [发顺丰吗]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LibraryError) as caught:
+        load_library(tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.path.name, problem.line) == ("learned.yaml", 9)
+    assert "sf_express" in problem.message and "freight_insurance" in problem.message
+    text = (tmp_path / "learned.yaml").read_text(encoding="utf-8")
+    (tmp_path / "learned.yaml").write_text(
+        text.split("  - intent: price\n    topic: sf")[0], encoding="utf-8"
+    )
+    price = load_library(tmp_path).intent("price")
+    [topic] = price.topics
+    assert topic.examples[-1] == "退货运费谁出" and price.examples[-1] == "退货运费谁出"
+    assert topic.replies[-1].text == "亲，退货运费由运费险赔付哦"
+    assert len(price.replies) == 2  # the intent's general replies are untouched
