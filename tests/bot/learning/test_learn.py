@@ -238,7 +238,7 @@ def test_empty_messages_and_platform_lines_are_read_but_not_proposed():
     pasted = [
         "咨询订单号:[订单x] 商品ID:[数字x]",
         "https://item.taobao.com/item.htm?id=6801234",
-        "5份495呢547929442668",
+        "547929442668",
     ]
     asked = [Asked(""), Asked("😂😂"), Asked("123456"), *map(Asked, pasted), Asked("能出个小票吗")]
     proposals = learner.propose(asked)

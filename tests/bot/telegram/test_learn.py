@@ -36,6 +36,10 @@ ignored: []
 """
 
 
+def unsigned(data: str) -> str:
+    return data.rpartition(":")[0]
+
+
 @pytest.fixture
 def library(harness, tmp_path: Path, monkeypatch) -> Path:
     folder = tmp_path / "lib"
@@ -52,7 +56,7 @@ def library(harness, tmp_path: Path, monkeypatch) -> Path:
 async def test_learn_is_for_admins_only(harness, library: Path):
     await harness.send("/learn", user=STAFF)
     assert harness.texts() == [texts.ADMINS_ONLY]
-    await harness.press("lr:ignore:shop:g2:", user=STAFF)
+    await harness.press(harness.sign("lr:ignore:shop:g2:", chat=STAFF), user=STAFF)
     [alert] = harness.session.sent("answerCallbackQuery")
     assert alert.text == texts.ADMINS_ONLY
 
@@ -76,14 +80,15 @@ async def test_groups_are_placed_or_ignored_and_the_library_reloads(harness, lib
     assert "发票" in first  # the guess, by its Chinese name
     assert "看不出" in second
     markup = harness.session.sent()[1].reply_markup
-    buttons = [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]
+    buttons = [(b.text, unsigned(b.callback_data)) for row in markup.inline_keyboard for b in row]
     assert buttons == [
         ("加到「发票」", "lr:add:shop:g1:invoice"),
         ("加到其他意图…", "lr:pick:shop:g1:"),
         ("忽略", "lr:ignore:shop:g1:"),
     ]
 
-    await harness.press("lr:add:shop:g1:invoice", user=ADMIN)
+    add = harness.button("lr:add:shop:g1:invoice")
+    await harness.press(add, user=ADMIN)
     assert harness.texts("editMessageText")[-1].startswith("已把这 2 个说法加到「发票」")
     # applied to the file and reloaded: the bot answers the new phrasing now
     assert assistants.get().suggest("能出个小票吗").intents == ("invoice",)
@@ -92,17 +97,19 @@ async def test_groups_are_placed_or_ignored_and_the_library_reloads(harness, lib
     assert data["learned"][0]["reviewed"] is True
     assert data["learned"][0]["examples"] == ["能出个小票吗", "给我打个小票"]
 
-    await harness.press("lr:pick:shop:g2:", user=ADMIN)
+    await harness.press(harness.button("lr:pick:shop:g2:"), user=ADMIN)
     picker = harness.session.sent("editMessageText")[-1]
     assert picker.text == learn_router.PICK
-    choices = [b.callback_data for row in picker.reply_markup.inline_keyboard for b in row]
+    choices = [
+        unsigned(b.callback_data) for row in picker.reply_markup.inline_keyboard for b in row
+    ]
     assert "lr:add:shop:g2:after_sales" in choices and choices[-1] == "lr:ignore:shop:g2:"
-    await harness.press("lr:ignore:shop:g2:", user=ADMIN)
+    await harness.press(harness.button("lr:ignore:shop:g2:", "editMessageText"), user=ADMIN)
     assert harness.texts("editMessageText")[-1] == learn_router.IGNORED
     data = yaml.safe_load(learned.read_text(encoding="utf-8"))
     assert data["unsorted"] == [] and data["ignored"] == ["我在上班"]
 
-    await harness.press("lr:add:shop:g1:invoice", user=ADMIN)  # a second tap, or another admin
+    await harness.press(add, user=ADMIN)  # a second tap, or another admin
     assert harness.texts("editMessageText")[-1] == learn_router.GONE
 
 
@@ -110,7 +117,7 @@ async def test_a_placement_that_breaks_the_library_is_undone(harness, library: P
     learned = library / "learned.yaml"
     broken = LEARNED.replace("guess: invoice", "guess: invoyce")
     learned.write_text(broken, encoding="utf-8")
-    await harness.press("lr:add:shop:g1:invoyce", user=ADMIN)
+    await harness.press(harness.sign("lr:add:shop:g1:invoyce", chat=ADMIN), user=ADMIN)
     reply = harness.texts("editMessageText")[-1]
     assert "重新加载失败" in reply and "invoyce" in reply
     assert learned.read_text(encoding="utf-8") == broken
