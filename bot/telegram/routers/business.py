@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BusinessConnection, Message
 
@@ -17,7 +16,7 @@ from bot.config import Config
 from bot.storage import BusinessAccount, Storage, TimelineMessage
 from bot.telegram import keyboards, texts
 from bot.telegram.formatting import split_message, suggestion_html
-from bot.telegram.middlewares import role_of
+from bot.telegram.middlewares import API_ERRORS, describe, role_of
 from bot.telegram.nudges import Scheduler, due_at, open_round
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Suggestion, split_long
@@ -157,7 +156,7 @@ async def _known_account(
         return account
     try:
         event = await bot.get_business_connection(business_connection_id=connection_id)
-    except TelegramAPIError as exc:
+    except API_ERRORS as exc:
         log.warning("business connection %s unknown and not fetched: %s", connection_id, exc)
         return None
     if not isinstance(event, BusinessConnection):
@@ -254,7 +253,7 @@ async def _answer_customer(
                     title=message.chat.full_name,
                 )
             )
-    except TelegramAPIError as exc:
+    except API_ERRORS as exc:
         log.warning("auto-reply in %s failed: %s", key, exc)
     await db.add_timeline(SOURCE, sent)
     return bool(sent)
@@ -300,8 +299,8 @@ async def _copilot(
                 chunk,
                 reply_markup=keyboards.suggestion_keyboard(exchange, tone) if last else None,
             )
-    except TelegramAPIError as exc:
-        await db.mark_failed(exchange, f"{type(exc).__name__}: {exc}")
+    except API_ERRORS as exc:
+        await db.mark_failed(exchange, describe(exc))
         log.warning("copilot message to %s failed: %s", account.user_chat_id, exc)
         return
     await db.mark_replied(
@@ -316,7 +315,7 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
     """A notice to an owner; one that cannot be delivered is not worth failing the update."""
     try:
         await bot.send_message(chat_id, text)
-    except TelegramAPIError as exc:
+    except API_ERRORS as exc:
         log.warning("could not tell %s about the business connection: %s", chat_id, exc)
 
 

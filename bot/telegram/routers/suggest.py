@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message, Update
 
 from bot.assistants import Assistants
 from bot.storage import Exchange, Storage
 from bot.telegram import keyboards, texts
 from bot.telegram.formatting import split_message, suggestion_html, why_html
+from bot.telegram.middlewares import API_ERRORS, describe
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Suggestion
 
@@ -21,23 +22,37 @@ async def suggest(
     db: Storage,
     assistants: Assistants,
     clock: Callable[[], float],
+    event_update: Update,
 ) -> None:
     received = clock()
     text = message.text or message.caption or ""
     if not text.strip():
         await message.answer(texts.EMPTY)
         return
+    update_id = event_update.update_id
+    # a restart replays the updates it had not finished: one exchange per update, and none
+    # answered again once its reply was confirmed sent (or recorded as failed). An exchange
+    # whose reply was in flight when the process died is answered again: Telegram cannot say
+    # whether it arrived, and a suggestion shown twice beats one never shown.
+    earlier = await db.exchange_for_update(update_id)
+    if earlier is not None and earlier[1]:
+        return
     library, tone = await chat_prefs(db, assistants, message.chat.id)
     suggestion = assistants.get(library).suggest(text, tone=tone)
     # stored before anything is sent, so a failed send never loses the exchange
-    exchange = await db.add_exchange(
-        chat_id=message.chat.id,
-        user_id=message.from_user.id if message.from_user else None,
-        library=library,
-        text=text,
-        intents=[(m.intent, m.score) for m in suggestion.matches],
-        tone=tone,
-        received_at=received,
+    exchange = (
+        earlier[0]
+        if earlier
+        else await db.add_exchange(
+            chat_id=message.chat.id,
+            user_id=message.from_user.id if message.from_user else None,
+            library=library,
+            text=text,
+            intents=[(m.intent, m.score) for m in suggestion.matches],
+            tone=tone,
+            received_at=received,
+            update_id=update_id,
+        )
     )
     try:
         chunks = split_message(suggestion_html(suggestion, tone))
@@ -45,14 +60,15 @@ async def suggest(
             last = n == len(chunks) - 1
             markup = keyboards.suggestion_keyboard(exchange, tone) if last else None
             sent = await message.answer(chunk, reply_markup=markup)
-    except TelegramAPIError as exc:
-        await db.mark_failed(exchange, f"{type(exc).__name__}: {exc}")
+    except API_ERRORS as exc:
+        await db.mark_failed(exchange, describe(exc), update_id=update_id)
         raise
     await db.mark_replied(
         exchange,
         reply=suggestion.replies[0] if suggestion.replies else "",
         bot_message_id=sent.message_id,
         replied_at=clock(),
+        update_id=update_id,
     )
 
 

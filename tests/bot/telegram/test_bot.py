@@ -3,7 +3,12 @@
 import logging
 
 import pytest
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Sticker
 
 from bot.logs import RedactingFormatter
@@ -197,7 +202,7 @@ async def test_handler_error_is_logged_and_answered_with_an_apology(harness, mon
     with caplog.at_level(logging.ERROR):
         await harness.send("包邮吗")
     assert harness.texts() == [texts.APOLOGY]
-    assert "update 1 failed" in caplog.text
+    assert "更新 1 处理出错" in caplog.text and "engine exploded" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -206,6 +211,7 @@ async def test_handler_error_is_logged_and_answered_with_an_apology(harness, mon
         lambda m: TelegramRetryAfter(method=m, message="Too Many Requests", retry_after=0),
         lambda m: TelegramServerError(method=m, message="Internal Server Error"),
         lambda m: TelegramNetworkError(method=m, message="connection reset"),
+        lambda m: ClientDecodeError("Failed to decode object", ValueError("x"), "<html>"),
     ],
 )
 async def test_bot_api_errors_are_retried_and_no_reply_is_lost(harness, error):
@@ -232,8 +238,34 @@ async def test_stickers_and_photos_get_an_explanation(harness):
 async def test_command_menu_failure_is_only_a_warning(harness, caplog):
     harness.session.fail_next.extend([lambda m: TelegramServerError(method=m, message="down")] * 5)
     with caplog.at_level(logging.WARNING):
-        await set_commands(harness.bot)
-    assert "command menu" in caplog.text
+        await set_commands(harness.bot, harness.dp["config"].access)
+    assert "设置命令菜单没有成功" in caplog.text
+
+
+async def test_each_role_gets_its_command_menu(harness):
+    await set_commands(harness.bot, harness.dp["config"].access)
+    menus = {
+        getattr(m.scope, "chat_id", "default"): [c.command for c in m.commands]
+        for m in harness.session.sent("setMyCommands")
+    }
+    assert set(menus) == {"default", MANAGER, ADMIN}
+    assert "help" in menus["default"] and "stats" not in menus["default"]
+    assert "stats" in menus[MANAGER] and "reload" not in menus[MANAGER]
+    assert {"help", "stats", "reload"} <= set(menus[ADMIN])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        lambda m: RuntimeError("this emulator has no setMyCommands"),
+        lambda m: ClientDecodeError("Failed to decode object", ValueError("x"), "<html>"),
+    ],
+)
+async def test_a_cosmetic_call_survives_whatever_it_raises(harness, caplog, error):
+    harness.session.fail_next.extend([error] * 5)  # more than the retries
+    with caplog.at_level(logging.WARNING):
+        await set_commands(harness.bot, harness.dp["config"].access)
+    assert "设置命令菜单没有成功" in caplog.text
 
 
 async def test_phone_numbers_are_masked_in_storage(harness):

@@ -88,7 +88,7 @@ async def test_csbot_run_serves_a_staff_member_end_to_end(api, tmp_path):
     finally:
         log = await stop_bot(bot)
     assert TOKEN not in log
-    assert "command menu" in log
+    assert "设置命令菜单没有成功" in log
     with sqlite3.connect(tmp_path / "bot.db") as db:
         rows = db.execute("SELECT text, replied_at FROM exchanges ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["包邮吗?几天能到", "可以开发票吗"]
