@@ -14,8 +14,12 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import signal
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -215,3 +219,63 @@ class FakeBotAPI:
         if parameters:
             body["parameters"] = parameters
         return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+class BotProcess:
+    """The real ``csbot run`` in a process of its own against a FakeBotAPI, started, killed and
+    restarted at will; all it writes to stdout and stderr is kept in one file."""
+
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        workdir: Path,
+        *,
+        config: str = "",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.api, self.workdir = api, workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.database = workdir / "bot.db"
+        self.log = workdir / "bot.log"
+        self.config = workdir / "config.yaml"
+        self.config.write_text(
+            f"telegram:\n  api_base: {api.base}\n  throttle_messages: 0\n"
+            f"storage:\n  database: {self.database}\naccess:\n  open: true\n{config}",
+            encoding="utf-8",
+        )
+        self.env = {**os.environ, "CSBOT_TELEGRAM_TOKEN": api.token, **(env or {})}
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        root = Path(__file__).resolve().parents[2]
+        with self.log.open("ab") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--config", str(self.config),
+                cwd=root, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+            )  # fmt: skip
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed."""
+        if self.process is not None and self.running:
+            self.process.kill()
+            await self.process.wait()
+
+    async def stop(self, sig: int = signal.SIGTERM, *, timeout: float = 30) -> int | None:
+        """Ask it to stop; returns the exit code, or None if it had to be killed after
+        ``timeout`` seconds."""
+        if self.process is None:
+            return None
+        if self.running:
+            self.process.send_signal(sig)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            await self.kill()
+            return None
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

@@ -145,14 +145,14 @@ class Inbox:
         waiting = [t for t in self._tasks if t not in self._running]
         for task in waiting:
             task.cancel()
-        running = set(self._running)
+        running, late = set(self._running), set()
         if running:
             _, late = await asyncio.wait(running, timeout=grace)
             for task in late:
                 task.cancel()
-        left = len(self._tasks)
         if self._tasks:
             await asyncio.wait(set(self._tasks))
+        left = len(waiting) + len(late)
         return left
 
     async def poll(self, stop: asyncio.Event, *, allowed_updates: list[str] | None) -> None:
