@@ -196,8 +196,19 @@ async def test_csbot_run_webhook_checks_the_secret_header(api, tmp_path):
             header = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-header"}
             async with http.post(url, json=update, headers=header) as accepted:
                 assert accepted.status == 200
-        [reply] = await api.wait_for("sendMessage", chat_id=CHAT)
+            with sqlite3.connect(tmp_path / "hook.db") as db:  # stored before the 200
+                assert db.execute("SELECT update_id FROM inbox").fetchall() == [(1,)]
+            [reply] = await api.wait_for("sendMessage", chat_id=CHAT)
+            # Telegram did not hear the 200 and sends the update again: answered once
+            async with http.post(url, json=update, headers=header) as again:
+                assert again.status == 200
+            update["update_id"], update["message"]["text"] = 2, "几天能到"
+            async with http.post(url, json=update, headers=header) as later:
+                assert later.status == 200
+            # one chat's updates run in order: a second answer to update 1 would come first
+            replies = await api.wait_for("sendMessage", chat_id=CHAT, count=2)
         assert "颜色/色差" in reply.params["text"]
+        assert "颜色/色差" not in replies[1].params["text"]
     finally:
         log = await stop_bot(bot)
     assert "s3cret-header" not in log and TOKEN not in log
