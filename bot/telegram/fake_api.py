@@ -172,8 +172,9 @@ class FakeBotAPI:
         if fault == "timeout":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self.hold)
-        if fault in {"reset", "timeout"} and request.transport is not None:
-            request.transport.abort()  # the connection drops without an answer
+        if fault in {"reset", "timeout"}:
+            if request.transport is not None:  # after a timeout the client may be gone already
+                request.transport.abort()  # the connection drops without an answer
             return web.Response()
         raise ValueError(f"unknown fault {fault!r} for {method}; use one of {FAULTS}")
 

@@ -1,11 +1,11 @@
 """A burst of updates, the real `csbot run` killed in the middle: nothing lost or stored twice."""
 
-import asyncio
 import signal
 import sqlite3
 
 import pytest
 
+from bot.bench_faults import in_flight, settle
 from bot.telegram.fake_api import BotProcess, FakeBotAPI
 
 TOKEN = "123456:CRASH-secret-token"
@@ -30,25 +30,10 @@ async def burst(api: FakeBotAPI) -> dict[int, int]:
     return chats
 
 
-def in_flight(bot: BotProcess) -> set[int]:
-    """Updates whose reply was on its way when the process died: sent or not, nobody knows."""
-    with sqlite3.connect(bot.database) as db:
-        rows = db.execute(
-            "SELECT update_id FROM exchanges WHERE replied_at IS NULL AND error IS NULL"
-        ).fetchall()
-    return {r[0] for r in rows}
-
-
 async def finish(bot: BotProcess, api: FakeBotAPI, chats: dict[int, int]) -> None:
     """Restart and wait until every chat has its answer and the inbox is empty."""
     await bot.start()
-    for chat in chats.values():
-        await api.wait_for("sendMessage", chat_id=chat, timeout=120)
-    for _ in range(600):
-        with sqlite3.connect(bot.database) as db:
-            if not db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()[0]:
-                break
-        await asyncio.sleep(0.1)
+    await settle(bot, api, list(chats.values()), timeout=180)
     assert await bot.stop() == 0
 
 
