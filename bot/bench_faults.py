@@ -9,7 +9,8 @@ Every scenario drives the bot in its own process against the loopback fake Bot A
   call of every Bot API method the bot uses.
 
 A reply counts as lost when its chat never got one, twice when it got more than one; "in
-flight" are the replies that were on their way at the kill (sent or not, Telegram cannot say).
+flight" are the exchanges stored but not confirmed sent at the kill, which the restart settles
+from the sent journal (bot.telegram.journal).
 Figures are printed, never asserted.
 """
 
@@ -270,7 +271,7 @@ def bench_faults(*, kills: int = 10, burst: int = 1000, seed: int = 8) -> list[F
 def print_faults(out: Console, machine: str) -> None:
     """Run every scenario and print the table (what `csbot bench --faults` shows)."""
     out.print(f"机器: {machine}; 机器人和假 Bot API 各一个进程, 走 127.0.0.1")
-    out.print("在途 = kill 那一刻正在发出的回复: 发没发到 Telegram 无从得知, 重启后会再发一次")
+    out.print("在途 = kill 那一刻已存但还没确认发出的回复: 重启后按发送日志决定补发还是不再发")
     table = Table(
         "场景", "尝试", "更新", "挺过", "丢失", "回复两次", "kill 时在途", "备注", show_edge=False
     )

@@ -127,6 +127,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_pending ON inbox (update_id) WHERE done_at IS NULL;
     CREATE UNIQUE INDEX exchanges_update ON exchanges (update_id) WHERE update_id IS NOT NULL;
+    -- parts of a reply known to have left before a crash, from the sent journal: not resent
+    ALTER TABLE exchanges ADD COLUMN sent_parts INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -348,16 +350,25 @@ class Storage:
             bot_message_id=row["bot_message_id"],
         )
 
-    async def exchange_for_update(self, update_id: int) -> tuple[int, bool] | None:
-        """The exchange an update already made, and whether it is settled (its reply confirmed
-        sent, or recorded as failed): a replayed update reuses it rather than storing twice."""
+    async def exchange_for_update(self, update_id: int) -> tuple[int, bool, int] | None:
+        """The exchange an update already made, whether it is settled (its reply confirmed sent,
+        or recorded as failed) and how many parts of its reply left before a crash: a replayed
+        update reuses it rather than storing or sending twice."""
         rows = await self.db.execute_fetchall(
-            "SELECT id, replied_at IS NOT NULL OR error IS NOT NULL FROM exchanges"
+            "SELECT id, replied_at IS NOT NULL OR error IS NOT NULL, sent_parts FROM exchanges"
             " WHERE update_id = ?",
             (update_id,),
         )
         row = next(iter(rows), None)
-        return (int(row[0]), bool(row[1])) if row else None
+        return (int(row[0]), bool(row[1]), int(row[2])) if row else None
+
+    async def add_sent_parts(self, parts: dict[int, int]) -> None:
+        """Fold a sent journal in: exchange id → parts of its reply that left."""
+        await self.db.executemany(
+            "UPDATE exchanges SET sent_parts = MAX(sent_parts, ?) WHERE id = ?",
+            [(count, exchange) for exchange, count in parts.items()],
+        )
+        await self.db.commit()
 
     async def count_exchanges(self) -> int:
         async with self.db.execute("SELECT COUNT(*) FROM exchanges") as cursor:

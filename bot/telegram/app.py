@@ -11,6 +11,7 @@ import secrets
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,6 +29,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, ErrorEvent
 from aiogram.utils.token import TokenValidationError
+from aiohttp import ClientSession
 
 from bot.assistants import Assistants
 from bot.config import AccessSettings, Config
@@ -35,6 +37,7 @@ from bot.logs import keep_secret
 from bot.storage import Storage
 from bot.telegram import texts
 from bot.telegram.inbox import Inbox
+from bot.telegram.journal import SentJournal, forget
 from bot.telegram.middlewares import (
     API_ERRORS,
     AccessMiddleware,
@@ -68,14 +71,39 @@ def request_timeout() -> float:
     return seconds
 
 
+class JournalingSession(AiohttpSession):
+    """aiogram's aiohttp session, with the sent journal's hook on every request."""
+
+    def __init__(self, journal: SentJournal, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.journal = journal
+
+    async def create_session(self) -> ClientSession:
+        if self._should_reset_connector:
+            await self.close()
+        if self._session is None or self._session.closed:
+            self._session = ClientSession(
+                connector=self._connector_type(**self._connector_init),
+                trace_configs=[self.journal.trace()],
+            )
+            self._should_reset_connector = False
+        return self._session
+
+
 def create_bot(
-    config: Config, *, session: BaseSession | None = None, retry: RetryMiddleware | None = None
+    config: Config,
+    *,
+    session: BaseSession | None = None,
+    retry: RetryMiddleware | None = None,
+    journal: SentJournal | None = None,
 ) -> Bot:
     keep_secret(config.telegram.token.get())  # redacted from logs and stored errors from now on
     if session is None:
         base = config.telegram.api_base
-        api = TelegramAPIServer.from_base(base) if base else None
-        session = AiohttpSession(timeout=request_timeout(), **({"api": api} if api else {}))
+        options: dict[str, Any] = {"timeout": request_timeout()}
+        if base:
+            options["api"] = TelegramAPIServer.from_base(base)
+        session = JournalingSession(journal, **options) if journal else AiohttpSession(**options)
     session.middleware(retry or RetryMiddleware())
     try:
         return Bot(
@@ -172,11 +200,12 @@ async def set_commands(bot: Bot, access: AccessSettings) -> None:
             return  # the API refuses menus: one warning is enough
 
 
-async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage]:
+async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal]:
     """Everything start-up checks: the library, the database, the token and the API."""
     assistants = Assistants(config)
     assistants.get()  # refuse to start on a broken library (LibraryError names file:line)
-    bot = create_bot(config)
+    journal = SentJournal(Path(config.storage.database))
+    bot = create_bot(config, journal=journal)
     where = config.telegram.api_base or "api.telegram.org"
     try:
         me = await bot.get_me()
@@ -196,7 +225,11 @@ async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage]:
         ) from None
     storage = await Storage(config.storage.database).open()
     log.info("已登录 @%s (id %s); 数据库 %s", me.username, me.id, storage.path)
-    return bot, create_dispatcher(config, assistants, storage), storage
+    # what earlier runs handed to the network before they died is not sent again
+    leftovers = journal.leftovers()
+    await storage.add_sent_parts(SentJournal.parts_sent(leftovers))
+    forget(leftovers)
+    return bot, create_dispatcher(config, assistants, storage), storage, journal
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -222,7 +255,7 @@ async def _serve(
 ) -> None:
     """Start-up, the inbox, then ``serve`` until a signal, then a graceful stop."""
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # an English line per update
-    bot, dp, storage = await prepare(config)
+    bot, dp, storage, journal = await prepare(config)
     stop = stop_on_signals()
     inbox = Inbox(bot, dp, storage)
     workflow = {**dp.workflow_data, **inbox.workflow}
@@ -240,6 +273,7 @@ async def _serve(
     finally:
         await storage.close()
         await bot.session.close()
+        journal.close()
         log.info("已停止")
 
 

@@ -63,7 +63,7 @@ class Inbox:
         dp: Dispatcher,
         storage: Storage,
         *,
-        concurrency: int = 2,
+        concurrency: int = 8,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.bot, self.dp, self.storage, self.clock = bot, dp, storage, clock

@@ -25,6 +25,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.config import AccessSettings
 from bot.telegram import texts
+from bot.telegram.journal import SENDING
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class RetryMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
         for attempt in range(1, self.attempts + 1):
             try:
-                return await make_request(bot, method)
+                return await _attempt(make_request, bot, method)
             except TelegramRetryAfter as exc:
                 if attempt == self.attempts:
                     raise
@@ -181,3 +182,16 @@ class RetryMiddleware(BaseRequestMiddleware):
             )
             await self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _attempt(
+    make_request: NextRequestMiddlewareType[TelegramType],
+    bot: Bot,
+    method: TelegramMethod[TelegramType],
+) -> Response[TelegramType]:
+    try:
+        return await make_request(bot, method)
+    except Exception:
+        if (sending := SENDING.get()) is not None:
+            sending.failed()  # Telegram did not take this reply part: a restart sends it again
+        raise

@@ -12,6 +12,7 @@ from bot.assistants import Assistants
 from bot.storage import Exchange, Storage
 from bot.telegram import keyboards, texts
 from bot.telegram.formatting import split_message, suggestion_html, why_html
+from bot.telegram.journal import SENDING, Sending
 from bot.telegram.middlewares import API_ERRORS, describe
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Suggestion
@@ -30,10 +31,10 @@ async def suggest(
         await message.answer(texts.EMPTY)
         return
     update_id = event_update.update_id
-    # a restart replays the updates it had not finished: one exchange per update, and none
-    # answered again once its reply was confirmed sent (or recorded as failed). An exchange
-    # whose reply was in flight when the process died is answered again: Telegram cannot say
-    # whether it arrived, and a suggestion shown twice beats one never shown.
+    # a restart replays the updates it had not finished: one exchange per update, and no part
+    # of a reply sent twice once it was confirmed, or journaled as handed to the network
+    # (bot.telegram.journal). Only a part whose bytes had not left when the process died is
+    # sent again.
     earlier = await db.exchange_for_update(update_id)
     if earlier is not None and earlier[1]:
         return
@@ -54,19 +55,25 @@ async def suggest(
             update_id=update_id,
         )
     )
+    chunks = split_message(suggestion_html(suggestion, tone))
+    bot_message_id = None  # unknown when the last part left before a crash
     try:
-        chunks = split_message(suggestion_html(suggestion, tone))
-        for n, chunk in enumerate(chunks):
+        for n in range(earlier[2] if earlier else 0, len(chunks)):
             last = n == len(chunks) - 1
             markup = keyboards.suggestion_keyboard(exchange, tone) if last else None
-            sent = await message.answer(chunk, reply_markup=markup)
+            sending = SENDING.set(Sending(exchange, n))
+            try:
+                sent = await message.answer(chunks[n], reply_markup=markup)
+            finally:
+                SENDING.reset(sending)
+            bot_message_id = sent.message_id
     except API_ERRORS as exc:
         await db.mark_failed(exchange, describe(exc), update_id=update_id)
         raise
     await db.mark_replied(
         exchange,
         reply=suggestion.replies[0] if suggestion.replies else "",
-        bot_message_id=sent.message_id,
+        bot_message_id=bot_message_id,
         replied_at=clock(),
         update_id=update_id,
     )
