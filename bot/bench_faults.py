@@ -211,7 +211,7 @@ async def crafted(workdir: Path) -> FaultRow:
         await bot.kill()
         await api.stop()
     lost, twice = tally(api, [probe_chat])
-    note = "token 泄露" if leaks(bot) else ""
+    note = "token 泄露" if leaks(bot) else "token 未出现"
     return FaultRow("伪造的更新和按钮", len(updates), len(updates) + 1,
                     len(updates) if up and not lost else 0, lost, twice, 0, note)  # fmt: skip
 

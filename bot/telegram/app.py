@@ -172,6 +172,7 @@ async def cosmetic(what: str, call: Awaitable[object]) -> bool:
     """A call the bot can live without: whatever it raises is one warning, never a stop."""
     try:
         await call
+    # cosmetic: an emulator or a proxy may answer anything at all, or raise anything
     except Exception as exc:
         log.warning("%s没有成功 (%s), 不影响使用", what, describe(exc))
         return False
@@ -313,6 +314,7 @@ async def run_webhook(config: Config, url: str) -> None:
                 return web.Response(status=400, text="not an update")
             try:
                 await inbox.receive([payload])
+            # not stored, whatever the reason: a 500 makes Telegram send it again
             except Exception as exc:
                 log.error("webhook 更新没存进收件箱 (%s), 让 Telegram 重发", describe(exc))
                 return web.Response(status=500, text="not stored")

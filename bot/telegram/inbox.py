@@ -133,6 +133,8 @@ class Inbox:
                 return
             try:
                 await self.dp.feed_update(self.bot, update, **self.workflow)
+            # one update's failure never stops the others (handler errors already went to
+            # on_error; this is what escaped it)
             except Exception as exc:
                 log.error("更新 %s 处理失败: %s: %s", update_id, type(exc).__name__, exc)
                 await self.storage.inbox_done(update_id, f"{type(exc).__name__}: {exc}"[:500])
@@ -178,6 +180,7 @@ class Inbox:
             try:
                 payloads = [p for p in fetch.result() if isinstance(p, dict)]
                 await self.receive(payloads)
+            # the loop outlives any answer or outage; nothing is confirmed until stored
             except Exception as exc:
                 delay = next(backoff)
                 log.warning(

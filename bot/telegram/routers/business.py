@@ -157,7 +157,7 @@ async def _known_account(
     try:
         event = await bot.get_business_connection(business_connection_id=connection_id)
     except API_ERRORS as exc:
-        log.warning("business connection %s unknown and not fetched: %s", connection_id, exc)
+        log.warning("Business 连接 %s 不认识, 也没取到 (%s)", connection_id, describe(exc))
         return None
     if not isinstance(event, BusinessConnection):
         return None
@@ -254,7 +254,7 @@ async def _answer_customer(
                 )
             )
     except API_ERRORS as exc:
-        log.warning("auto-reply in %s failed: %s", key, exc)
+        log.warning("%s 的自动回复没发出去 (%s)", key, describe(exc))
     await db.add_timeline(SOURCE, sent)
     return bool(sent)
 
@@ -301,7 +301,7 @@ async def _copilot(
             )
     except API_ERRORS as exc:
         await db.mark_failed(exchange, describe(exc))
-        log.warning("copilot message to %s failed: %s", account.user_chat_id, exc)
+        log.warning("给 %s 的建议回复没发出去 (%s)", account.user_chat_id, describe(exc))
         return
     await db.mark_replied(
         exchange,
@@ -316,7 +316,7 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
     try:
         await bot.send_message(chat_id, text)
     except API_ERRORS as exc:
-        log.warning("could not tell %s about the business connection: %s", chat_id, exc)
+        log.warning("没能通知 %s Business 连接的变化 (%s)", chat_id, describe(exc))
 
 
 def get_router() -> Router:
