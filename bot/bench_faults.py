@@ -4,6 +4,7 @@ Every scenario drives the bot in its own process against the loopback fake Bot A
 
 - kill -9 at random moments while a burst of updates is being answered, then a restart;
 - kill -9 during paced load (a message every 20 ms);
+- SIGTERM in the middle of a burst: how long the graceful stop takes;
 - crafted updates the library cannot read, buttons with forged data, then a real question;
 - one fault answer (HTML page, bad JSON, no ``ok``, empty body, reset, timeout) on the first
   call of every Bot API method the bot uses.
@@ -164,6 +165,30 @@ async def kills_during_paced_load(
     )
 
 
+async def sigterm_during_burst(workdir: Path, *, size: int, rng: random.Random) -> FaultRow:
+    """SIGTERM in the middle of a burst: how long the graceful stop takes, and what is lost."""
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    bot = BotProcess(api, workdir / "sigterm")
+    try:
+        await bot.start()
+        await api.wait_for("getMe", timeout=120)
+        chats = list(await push_burst(api, size, 800_000))
+        await asyncio.sleep(rng.uniform(0.5, 2.0))
+        start = time.monotonic()
+        code = await bot.stop(timeout=60)
+        took = time.monotonic() - start
+        await bot.start()
+        await settle(bot, api, chats, timeout=300)
+        await bot.stop()
+    finally:
+        await bot.kill()
+        await api.stop()
+    lost, twice = tally(api, chats)
+    note = f"{took:.1f} 秒后退出, 退出码 {code}"
+    return FaultRow("SIGTERM 在一批更新中途", 1, size, int(code == 0), lost, twice, 0, note)
+
+
 def crafted_updates(chat: int) -> list[dict[str, object]]:
     """Updates no real Telegram sends, and buttons with forged data."""
     user = {"id": chat, "is_bot": False, "first_name": "小王"}
@@ -180,6 +205,7 @@ def crafted_updates(chat: int) -> list[dict[str, object]]:
         {"message": {**msg, "chat": "not a chat", "text": "包邮吗"}},
         {"message": {**msg, "text": "包邮吗" * 40_000}},
         {"message": {**msg, "text": "\u200b\u202e\x00\x1b[31m 在吗"}},
+        {"message": {**msg, "text": "在吗\ud83d"}},  # half of an emoji: a lone surrogate
         {"message": {**msg, "text": "/tone <b>x"}},
         {"edited_message": {**msg, "text": "改过的消息"}},
         {"future_update_kind": {"anything": True}},
@@ -254,6 +280,7 @@ async def _run(workdir: Path, *, kills: int, burst: int, seed: int) -> list[Faul
             workdir, bursts=(kills + 1) // 2, kills_per_burst=2, size=burst, rng=rng
         ),
         await kills_during_paced_load(workdir, kills=3, count=300, gap=0.02, rng=rng),
+        await sigterm_during_burst(workdir, size=burst, rng=rng),
         await crafted(workdir),
     ]
     for fault in FAULTS:

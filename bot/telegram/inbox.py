@@ -96,9 +96,9 @@ class Inbox:
                 by_id[update_id] = payload
             else:
                 log.warning("收到一条没有 update_id 的更新, 跳过: %.200s", payload)
-        new = await self.storage.inbox_add(
-            [(i, json.dumps(p, ensure_ascii=False)) for i, p in by_id.items()]
-        )
+        # ASCII JSON: a lone surrogate in a crafted text would not encode as UTF-8 for SQLite,
+        # and the batch, never stored, would never be confirmed
+        new = await self.storage.inbox_add([(i, json.dumps(p)) for i, p in by_id.items()])
         for update_id in new:
             self.dispatch(update_id, by_id[update_id])
 

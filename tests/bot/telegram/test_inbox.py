@@ -112,6 +112,14 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_the_next_one_ans
     assert await pending(harness) == []
 
 
+async def test_a_lone_surrogate_in_a_crafted_update_does_not_block_the_inbox(harness):
+    inbox = Inbox(harness.bot, harness.dp, harness.storage)
+    await inbox.receive([message_update(16, "在吗\ud800"), message_update(17, "包邮吗")])
+    await settle(inbox)
+    assert await pending(harness) == []
+    assert any("包邮" in text for text in harness.texts())
+
+
 async def test_stopping_leaves_what_did_not_start_in_the_inbox(harness):
     inbox = Inbox(harness.bot, harness.dp, harness.storage, concurrency=1)
     await inbox.receive([message_update(20 + n, "包邮吗", chat=STAFF) for n in range(5)])
