@@ -271,10 +271,13 @@ async def _serve(
             if left:
                 log.info("%d 条更新没处理完, 留在收件箱里, 下次启动接着处理", left)
             await dp.emit_shutdown(bot=bot, **workflow)
+            journal.close()  # a clean stop folds its own journal in: nothing is left on disk
+            await storage.add_sent_parts(SentJournal.parts_sent([journal.path]))
+            forget([journal.path])
     finally:
+        journal.close()
         await storage.close()
         await bot.session.close()
-        journal.close()
         log.info("已停止")
 
 

@@ -131,15 +131,20 @@ class Inbox:
                 log.warning("更新 %s 的格式不对, 跳过: %s", update_id, _first_error(exc))
                 await self.storage.inbox_done(update_id, f"格式不对: {_first_error(exc)}")
                 return
+            error = None
             try:
                 await self.dp.feed_update(self.bot, update, **self.workflow)
             # one update's failure never stops the others (handler errors already went to
             # on_error; this is what escaped it)
             except Exception as exc:
                 log.error("更新 %s 处理失败: %s: %s", update_id, type(exc).__name__, exc)
-                await self.storage.inbox_done(update_id, f"{type(exc).__name__}: {exc}"[:500])
-                return
-            await self.storage.inbox_done(update_id)
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            try:
+                await self.storage.inbox_done(update_id, error)
+            # the database is busy or gone: the update stays in the inbox, and the next start
+            # settles it from its exchange
+            except Exception as exc:
+                log.warning("更新 %s 处理完了, 但没能在收件箱里记下 (%s)", update_id, exc)
 
     async def drain(self, grace: float) -> int:
         """Stop: updates not yet started wait in the inbox, running ones get ``grace`` seconds.

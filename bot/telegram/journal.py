@@ -84,6 +84,8 @@ class SentJournal:
         """exchange id → how many of its parts, from the first, went out and did not fail."""
         state: dict[tuple[int, int], bool] = {}
         for path in paths:
+            if not path.exists():  # a run that sent nothing wrote no journal
+                continue
             for line in path.read_text(encoding="ascii", errors="replace").splitlines():
                 kind, *numbers = line.split()
                 if len(numbers) == 2 and all(n.isdigit() for n in numbers):

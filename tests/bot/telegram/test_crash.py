@@ -82,3 +82,4 @@ async def test_sigterm_during_a_burst_stops_soon_and_the_rest_is_answered_after_
     assert stored(bot) == sorted(chats)
     assert all(len(api.sent("sendMessage", chat)) == 1 for chat in chats.values())
     assert "SIGTERM" in bot.output() and "下次启动接着处理" in bot.output()
+    assert not list(tmp_path.glob("bot.db.sent.*"))  # a clean stop folds its journal in
