@@ -196,9 +196,13 @@ def command_menus(access: AccessSettings) -> list[tuple[list[BotCommand], Any]]:
 
 async def set_commands(bot: Bot, access: AccessSettings) -> None:
     """The command menus are cosmetic: a failure is a warning, never a stop."""
-    for commands, scope in command_menus(access):
-        if not await cosmetic("设置命令菜单", bot.set_my_commands(commands, scope=scope)):
-            return  # the API refuses menus: one warning is enough
+    (commands, scope), *personal = command_menus(access)
+    if not await cosmetic("设置命令菜单", bot.set_my_commands(commands, scope=scope)):
+        return  # the API refuses menus altogether: one warning is enough
+    for commands, scope in personal:  # a manager who never opened the bot: Telegram says 400
+        await cosmetic(
+            f"给 {scope.chat_id} 设置命令菜单", bot.set_my_commands(commands, scope=scope)
+        )
 
 
 async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal]:
