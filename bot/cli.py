@@ -383,12 +383,23 @@ def bench(
     report: Annotated[
         int, typer.Option("--report", help="改测报表: 先写入这么多条消息, 再计时出一次报表")
     ] = 0,
+    faults: Annotated[
+        bool,
+        typer.Option(
+            "--faults", help="改测可靠性: 成批消息中途 kill -9、伪造的更新、每个 Bot API 方法答错"
+        ),
+    ] = False,
 ) -> None:
     """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
     from bot.bench import bench as run_bench
     from bot.bench import bench_bot, bench_report, bench_steps, machine
     from bot.evaluation import baseline_missing
 
+    if faults:
+        from bot.bench_faults import print_faults
+
+        print_faults(out, machine())
+        return
     if report:
         out.print(f"机器: {machine()}")
         with _progress() as progress:

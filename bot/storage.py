@@ -13,6 +13,7 @@ import aiosqlite
 import numpy as np
 
 from bot.library_names import library_name_ok
+from bot.logs import redact
 from bot.privacy import mask_personal
 from bot.service_time.metrics import ROLE_CODES
 from intents.library import TONES
@@ -115,6 +116,22 @@ MIGRATIONS: tuple[str, ...] = (
         compliance REAL NOT NULL
     );
     CREATE INDEX practice_answers_session ON practice_answers (session_id);
+    """,
+    # 5: the inbox: every update is stored before Telegram is told it arrived, so a crash loses
+    # none; one exchange per update
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        payload TEXT,                   -- the update's JSON as received; NULL once handled,
+                                        -- since it holds the customer's text unmasked
+        received_at REAL NOT NULL,
+        done_at REAL,                   -- NULL: not yet handled, finished on the next start
+        error TEXT
+    );
+    CREATE INDEX inbox_pending ON inbox (update_id) WHERE done_at IS NULL;
+    CREATE UNIQUE INDEX exchanges_update ON exchanges (update_id) WHERE update_id IS NOT NULL;
+    -- parts of a reply known to have left before a crash, from the sent journal: not resent
+    ALTER TABLE exchanges ADD COLUMN sent_parts INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -301,17 +318,32 @@ class Storage:
         return int(cursor.lastrowid or 0)
 
     async def mark_replied(
-        self, exchange_id: int, *, reply: str, bot_message_id: int | None, replied_at: float
+        self,
+        exchange_id: int,
+        *,
+        reply: str,
+        bot_message_id: int | None,
+        replied_at: float,
+        update_id: int | None = None,
     ) -> None:
+        """The reply went out; with ``update_id``, its inbox row is done in the same commit."""
         await self.db.execute(
             "UPDATE exchanges SET reply = ?, bot_message_id = ?, replied_at = ?,"
             " latency_ms = (? - received_at) * 1000.0 WHERE id = ?",
             (reply, bot_message_id, replied_at, replied_at, exchange_id),
         )
+        if update_id is not None:
+            await self._inbox_done(update_id, None)
         await self.db.commit()
 
-    async def mark_failed(self, exchange_id: int, error: str) -> None:
+    async def mark_failed(
+        self, exchange_id: int, error: str, *, update_id: int | None = None
+    ) -> None:
+        """The reply could not be sent; the error is stored without any secret in it."""
+        error = redact(error)
         await self.db.execute("UPDATE exchanges SET error = ? WHERE id = ?", (error, exchange_id))
+        if update_id is not None:
+            await self._inbox_done(update_id, error)
         await self.db.commit()
 
     async def update_choice(self, exchange_id: int, *, reply: str, variant: int, tone: str) -> None:
@@ -349,10 +381,77 @@ class Storage:
             bot_message_id=row["bot_message_id"],
         )
 
+    async def exchange_for_update(self, update_id: int) -> tuple[int, bool, int] | None:
+        """The exchange an update already made, whether it is settled (its reply confirmed sent,
+        or recorded as failed) and how many parts of its reply left before a crash: a replayed
+        update reuses it rather than storing or sending twice."""
+        rows = await self.db.execute_fetchall(
+            "SELECT id, replied_at IS NOT NULL OR error IS NOT NULL, sent_parts FROM exchanges"
+            " WHERE update_id = ?",
+            (update_id,),
+        )
+        row = next(iter(rows), None)
+        return (int(row[0]), bool(row[1]), int(row[2])) if row else None
+
+    async def add_sent_parts(self, parts: dict[int, int]) -> None:
+        """Fold a sent journal in: exchange id → parts of its reply that left."""
+        await self.db.executemany(
+            "UPDATE exchanges SET sent_parts = MAX(sent_parts, ?) WHERE id = ?",
+            [(count, exchange) for exchange, count in parts.items()],
+        )
+        await self.db.commit()
+
     async def count_exchanges(self) -> int:
         async with self.db.execute("SELECT COUNT(*) FROM exchanges") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    # --- the inbox of received updates ------------------------------------------------------
+
+    async def inbox_add(self, updates: Sequence[tuple[int, str]]) -> list[int]:
+        """Store (update id, JSON) pairs in one commit; returns the ids that were new (a
+        webhook may deliver an update twice)."""
+        if not updates:
+            return []
+        ids = [update_id for update_id, _ in updates]
+        marks = ",".join("?" * len(ids))
+        known = {
+            row[0]
+            for row in await self.db.execute_fetchall(
+                f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids
+            )
+        }
+        new = [(i, payload) for i, payload in dict(updates).items() if i not in known]
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+            [(i, payload, self.clock()) for i, payload in new],
+        )
+        await self.db.commit()
+        return [i for i, _ in new]
+
+    async def inbox_pending(self) -> list[tuple[int, str]]:
+        """Updates stored but not yet handled, oldest first: what a restart finishes."""
+        rows = await self.db.execute_fetchall(
+            "SELECT update_id, payload FROM inbox WHERE done_at IS NULL ORDER BY update_id"
+        )
+        return [(int(i), str(payload)) for i, payload in rows]
+
+    async def inbox_done(self, update_id: int, error: str | None = None) -> None:
+        await self._inbox_done(update_id, None if error is None else redact(error))
+        await self.db.commit()
+
+    async def _inbox_done(self, update_id: int, error: str | None) -> None:
+        await self.db.execute(
+            "UPDATE inbox SET done_at = ?, payload = NULL, error = COALESCE(?, error)"
+            " WHERE update_id = ? AND done_at IS NULL",
+            (self.clock(), error, update_id),
+        )
+
+    async def inbox_prune(self, before: float) -> None:
+        """Forget updates handled before ``before``: Telegram redelivers none older than a day,
+        and after a week of quiet it may start its update ids anew."""
+        await self.db.execute("DELETE FROM inbox WHERE done_at < ?", (before,))
+        await self.db.commit()
 
     # --- response-time timelines ------------------------------------------------------------
 

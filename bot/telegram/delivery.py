@@ -3,15 +3,17 @@ marked replied, or, when Telegram keeps refusing after the retries, marked faile
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.storage import Storage
-from bot.telegram import keyboards
+from bot.telegram import keyboards, texts
 from bot.telegram.formatting import split_message
+from bot.telegram.journal import SENDING, Sending
+from bot.telegram.middlewares import API_ERRORS, describe
 from intents import Suggestion
 
 log = logging.getLogger(__name__)
@@ -28,33 +30,42 @@ async def deliver(
     suggestion: Suggestion,
     tone: str,
     clock: Callable[[], float],
-    token: str,
+    update_id: int | None = None,
+    first_part: int = 0,
 ) -> bool:
     """Send ``html`` for a stored exchange; False when it could not be delivered.
 
-    The retry middleware has already retried 429s, 5xx and network errors by then: what is
-    left is recorded against the exchange and logged in one line, with no traceback, and the
-    update goes on (an apology would fail the same way). ``token`` is blanked out of the error
-    before it is stored: an undecodable answer quotes the request path, token and all."""
+    Each part is journaled as it leaves (bot.telegram.journal), so a restart that replays the
+    update starts at ``first_part``, the first part not known to have left. The retry
+    middleware has already retried 429s, 5xx, network errors and unreadable answers: what is
+    left is recorded against the exchange (and its inbox row closed), logged in one line with
+    no traceback, and the staff member gets the short apology if Telegram takes it."""
     chunks = split_message(html)
+    bot_message_id = None  # unknown when the last part left before a crash
     try:
-        for n, chunk in enumerate(chunks):
+        for n in range(first_part, len(chunks)):
             last = n == len(chunks) - 1
             markup = (
                 keyboards.suggestion_keyboard(exchange, tone, suggestion.replies) if last else None
             )
-            sent = await send(chunk, markup)
-    except (TelegramAPIError, ClientDecodeError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        if token:
-            error = error.replace(token, "***")
-        await db.mark_failed(exchange, error)
+            sending = SENDING.set(Sending(exchange, n))
+            try:
+                sent = await send(chunks[n], markup)
+            finally:
+                SENDING.reset(sending)
+            bot_message_id = sent.message_id
+    except API_ERRORS as exc:
+        error = describe(exc)
+        await db.mark_failed(exchange, error, update_id=update_id)
         log.warning("第 %s 条建议发送失败（重试后仍失败），已记录在这条建议上：%s", exchange, error)
+        with contextlib.suppress(*API_ERRORS):
+            await send(texts.APOLOGY, None)
         return False
     await db.mark_replied(
         exchange,
         reply=suggestion.replies[0] if suggestion.replies else "",
-        bot_message_id=sent.message_id,
+        bot_message_id=bot_message_id,
         replied_at=clock(),
+        update_id=update_id,
     )
     return True

@@ -11,7 +11,13 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.filters import Filter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
@@ -19,10 +25,25 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.config import AccessSettings
 from bot.telegram import texts
+from bot.telegram.journal import SENDING
 
 log = logging.getLogger(__name__)
 
 ROLES = ("staff", "manager", "admin")  # each may do all the ones before it
+
+# what a Bot API call may raise once retries are spent: Telegram's own errors, and an answer the
+# library could not read at all (an HTML page from a proxy, bad JSON, JSON without "ok")
+API_ERRORS = (TelegramAPIError, ClientDecodeError)
+
+
+def describe(exc: BaseException) -> str:
+    """One short line for a log or a stored error: an undecodable answer can be a whole page."""
+    if isinstance(exc, ClientDecodeError):
+        content = " ".join(str(exc.data).split())
+        text = f"回答无法解析 ({type(exc.original).__name__}), 内容: {content[:120]}"
+    else:
+        text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def role_of(user_id: int, access: AccessSettings) -> str | None:
@@ -109,7 +130,8 @@ class ThrottlingMiddleware(BaseMiddleware):
 
 
 class RetryMiddleware(BaseRequestMiddleware):
-    """Retries Bot API calls on 429 (after retry_after), 5xx and network errors, with backoff.
+    """Retries Bot API calls on 429 (after retry_after), 5xx, network errors and answers that
+    cannot be decoded (a proxy's HTML page, bad JSON, JSON without "ok"), with backoff.
 
     getUpdates is left to the polling loop, which has its own backoff.
     """
@@ -139,19 +161,19 @@ class RetryMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
         for attempt in range(1, self.attempts + 1):
             try:
-                return await make_request(bot, method)
+                return await _attempt(make_request, bot, method)
             except TelegramRetryAfter as exc:
                 if attempt == self.attempts:
                     raise
                 delay = min(float(exc.retry_after), self.max_delay)
-                reason = f"429, retry after {exc.retry_after}s"
-            except (TelegramServerError, TelegramNetworkError) as exc:
+                reason = f"429, Telegram 要求等 {exc.retry_after} 秒"
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
                 if attempt == self.attempts:
                     raise
                 delay = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
-                reason = type(exc).__name__
+                reason = describe(exc)[:160]
             log.warning(
-                "Bot API %s failed (%s); retry %d/%d in %.1fs",
+                "Bot API %s 失败 (%s), 第 %d/%d 次重试, %.1f 秒后",
                 method.__api_method__,
                 reason,
                 attempt,
@@ -160,3 +182,16 @@ class RetryMiddleware(BaseRequestMiddleware):
             )
             await self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _attempt(
+    make_request: NextRequestMiddlewareType[TelegramType],
+    bot: Bot,
+    method: TelegramMethod[TelegramType],
+) -> Response[TelegramType]:
+    try:
+        return await make_request(bot, method)
+    except Exception:
+        if (sending := SENDING.get()) is not None:
+            sending.failed()  # Telegram did not take this reply part: a restart sends it again
+        raise

@@ -113,6 +113,13 @@ COMMANDS = {
     "trainees": "学员练习进度 (主管)",
     "reload": "重新加载话术库 (管理员)",
 }
+# the command menu each role sees: staff in the default scope, managers and admins per chat
+ROLE_COMMANDS = {
+    "staff": ("start", "help", "intents", "library", "tone", "whoami", "mystats", "practice",
+              "stop", "progress", "autoreply"),
+    "manager": ("stats", "breaches", "export", "trainees"),
+    "admin": ("reload",),
+}  # fmt: skip
 
 # --- Telegram Business live mode (copilot, nudges, automatic replies) --------------------------
 

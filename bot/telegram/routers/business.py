@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BusinessConnection, InlineKeyboardMarkup, Message
 
@@ -18,7 +17,7 @@ from bot.storage import BusinessAccount, Storage, TimelineMessage
 from bot.telegram import texts
 from bot.telegram.delivery import deliver
 from bot.telegram.formatting import suggestion_html
-from bot.telegram.middlewares import role_of
+from bot.telegram.middlewares import API_ERRORS, describe, role_of
 from bot.telegram.nudges import Scheduler, due_at, open_round
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Suggestion, split_long
@@ -158,8 +157,12 @@ async def _known_account(
         return account
     try:
         event = await bot.get_business_connection(business_connection_id=connection_id)
-    except TelegramAPIError as exc:
-        log.warning("Business 连接 %s 不在数据库里，也没能向 Telegram 查到：%s", connection_id, exc)
+    except API_ERRORS as exc:
+        log.warning(
+            "Business 连接 %s 不在数据库里，也没能向 Telegram 查到（%s）",
+            connection_id,
+            describe(exc),
+        )
         return None
     if not isinstance(event, BusinessConnection):
         return None
@@ -255,8 +258,8 @@ async def _answer_customer(
                     title=message.chat.full_name,
                 )
             )
-    except TelegramAPIError as exc:
-        log.warning("在 %s 自动回复顾客失败（重试后仍失败）：%s", key, exc)
+    except API_ERRORS as exc:
+        log.warning("在 %s 自动回复顾客失败，重试后仍失败（%s）", key, describe(exc))
     await db.add_timeline(SOURCE, sent)
     return bool(sent)
 
@@ -304,7 +307,6 @@ async def _copilot(
         suggestion=suggestion,
         tone=tone,
         clock=clock,
-        token=bot.token,
     )
 
 
@@ -312,8 +314,8 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
     """A notice to an owner; one that cannot be delivered is not worth failing the update."""
     try:
         await bot.send_message(chat_id, text)
-    except TelegramAPIError as exc:
-        log.warning("没能把 Business 连接的消息告诉 %s：%s", chat_id, exc)
+    except API_ERRORS as exc:
+        log.warning("没能把 Business 连接的变化告诉 %s（%s）", chat_id, describe(exc))
 
 
 def get_router() -> Router:

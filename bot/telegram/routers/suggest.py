@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.assistants import Assistants
 from bot.storage import Exchange, Storage
@@ -19,27 +19,40 @@ from intents import Suggestion
 
 async def suggest(
     message: Message,
-    bot: Bot,
     db: Storage,
     assistants: Assistants,
     clock: Callable[[], float],
+    event_update: Update,
 ) -> None:
     received = clock()
     text = message.text or message.caption or ""
     if not text.strip():
         await message.answer(texts.EMPTY)
         return
+    update_id = event_update.update_id
+    # a restart replays the updates it had not finished: one exchange per update, and no part
+    # of a reply sent twice once it was confirmed, or journaled as handed to the network
+    # (bot.telegram.journal). Only a part whose bytes had not left when the process died is
+    # sent again.
+    earlier = await db.exchange_for_update(update_id)
+    if earlier is not None and earlier[1]:
+        return
     library, tone = await chat_prefs(db, assistants, message.chat.id)
     suggestion = assistants.get(library).suggest(text, tone=tone)
     # stored before anything is sent, so a failed send never loses the exchange
-    exchange = await db.add_exchange(
-        chat_id=message.chat.id,
-        user_id=message.from_user.id if message.from_user else None,
-        library=library,
-        text=text,
-        intents=[(m.intent, m.score) for m in suggestion.matches],
-        tone=tone,
-        received_at=received,
+    exchange = (
+        earlier[0]
+        if earlier
+        else await db.add_exchange(
+            chat_id=message.chat.id,
+            user_id=message.from_user.id if message.from_user else None,
+            library=library,
+            text=text,
+            intents=[(m.intent, m.score) for m in suggestion.matches],
+            tone=tone,
+            received_at=received,
+            update_id=update_id,
+        )
     )
 
     async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
@@ -53,7 +66,8 @@ async def suggest(
         suggestion=suggestion,
         tone=tone,
         clock=clock,
-        token=bot.token,
+        update_id=update_id,
+        first_part=earlier[2] if earlier else 0,
     )
 
 
