@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.config import Config
-from intents import Assistant, LibraryError, Matcher, load_library
+from intents import Assistant, Library, LibraryError, Matcher, load_library
+from intents.catalog import Catalog, common_pieces, load_catalog
 
 
 class Assistants:
@@ -28,7 +29,8 @@ class Assistants:
         return self._built[name]
 
     def reload(self) -> list[str]:
-        """Rebuild every library in use from its files; on any error keep all the old ones."""
+        """Rebuild every library in use, and the catalogue, from their files; on any error keep
+        all the old ones."""
         names = list(dict.fromkeys([self.default, *self._built]))
         fresh = {name: self._build(name) for name in names}  # raises LibraryError, nothing swapped
         self._built = fresh
@@ -42,9 +44,15 @@ class Assistants:
             library,
             values=self.config.library.values,
             matcher=matcher,
+            catalog=self._catalog(library),
             tone=self.config.replies.tone,
             count=self.config.replies.count,
         )
+
+    def _catalog(self, library: Library) -> Catalog | None:
+        path = self.config.library.catalog
+        # a broken catalogue raises CatalogError, a LibraryError: the old assistants stay
+        return load_catalog(path, common=common_pieces(library)) if path else None
 
 
 __all__ = ["Assistants", "LibraryError"]
