@@ -424,23 +424,34 @@ def _library_paths(target: Path) -> tuple[list[Path], list[Path], list[Path]]:
 
 @app.command(name="eval")
 def evaluate_cmd(
-    file: Annotated[Path, typer.Argument(help="带标注的 TSV: 文本<TAB>意图[<TAB>标签]")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="带标注的 TSV (文本<TAB>意图[<TAB>标签]), 或答案文件 (text/product/…/facts)"
+        ),
+    ],
     config: ConfigOption = None,
     library: LibraryOption = None,
+    catalog: CatalogOption = None,
     errors: Annotated[int, typer.Option(help="列出多少条判错的句子")] = 0,
     baseline: Annotated[bool, typer.Option(help="同时评测 TF-IDF 基线")] = True,
     unseen: Annotated[
         bool, typer.Option(help="只评测和话术库例句不完全相同的行 (规范化之后比较)")
     ] = False,
 ) -> None:
-    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
+    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline; or, on an
+    answers file, the share of questions whose first reply holds the facts they need."""
+    from bot.answers import is_answers_file
     from bot.evaluation import Baseline, evaluate, matcher_predict, read_tsv
 
+    if is_answers_file(file):
+        _evaluate_answers(file, get_config(config), library, catalog, errors)
+        return
     try:
         rows = read_tsv(file)
     except (OSError, ValueError) as exc:
         fail(str(exc), 2)
-    assistant = get_assistant(get_config(config), library)
+    assistant = get_assistant(get_config(config), library, catalog)
     if unseen:
         known = {normalize(e) for i in assistant.library.intents for e in i.examples}
         known |= {normalize(e) for e in assistant.library.out_of_scope}
@@ -485,6 +496,43 @@ def evaluate_cmd(
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
     out.print(table)  # last, so the headline figures are what a terminal or `tail` shows
+
+
+def _evaluate_answers(
+    file: Path, settings: Config, library: Path | None, catalog: Path | None, errors: int
+) -> None:
+    from bot.answers import answer_all, read_answers
+
+    try:
+        questions = read_answers(file)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), 2)
+    assistant = get_assistant(settings, library, catalog)
+    answered = answer_all(assistant, questions, idle_seconds=settings.library.context_minutes * 60)
+    groups = {
+        "不带商品": [a for a in answered if not a.question.product and not a.question.conversation],
+        "带商品": [a for a in answered if a.question.product and not a.question.conversation],
+        "对话中": [a for a in answered if a.question.conversation],
+    }
+    shown = 0
+    for a in answered:
+        if not a.ok and shown < errors:
+            shown += 1
+            out.print(
+                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}: "
+                f"{a.reply}",
+                markup=False,
+            )
+    table = Table(f"{file.name} ({len(answered)} 问)", "首条回复答对", show_edge=False)
+    for name, group in groups.items():
+        if group:
+            right = sum(a.ok for a in group)
+            table.add_row(name, f"{right / len(group):.1%} ({right}/{len(group)})")
+    right = sum(a.ok for a in answered)
+    table.add_row(
+        "全部", f"{right / len(answered):.1%} ({right}/{len(answered)})" if answered else ""
+    )
+    out.print(table)
 
 
 @app.command()
