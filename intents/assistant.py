@@ -113,7 +113,7 @@ class Assistant:
             matches = [_need_match(n, 1.0 if follow_up else self.matcher.threshold) for n in needs]
         if conversation is not None:
             remembered = current.id if current is not None else None
-            conversation.remember(remembered, tuple(needs), pinned=pinned)
+            conversation.remember(remembered, tuple(needs), pinned=pinned, source=source)
         if not needs:
             options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
             replies = self._pick(options, count, variant)
@@ -170,7 +170,8 @@ class Assistant:
         if conversation is not None and conversation.product_id and self.catalog is not None:
             found = self.catalog.get(conversation.product_id)
             if found is not None:
-                return found, SOURCE_CONTEXT, False
+                told = conversation.product_source
+                return found, f"{SOURCE_CONTEXT} ({told})" if told else SOURCE_CONTEXT, False
         return None, "", False
 
     def _question(self, text: str, product: Product | None) -> str:
