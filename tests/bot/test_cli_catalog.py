@@ -152,3 +152,23 @@ def test_eval_reports_the_share_answered_on_an_answers_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert "80.0% (4/5)" in result.output
     assert "answers.tsv:6: 发顺丰吗 → 缺 火星快递" in result.output
+
+
+def test_config_catalog_path_is_relative_to_the_config_file(tmp_path):
+    from bot.config import load_config
+
+    (tmp_path / "shop").mkdir()
+    config = tmp_path / "shop" / "config.yaml"
+    config.write_text("library:\n  catalog: my.yaml\n  context_minutes: 5\n", encoding="utf-8")
+    settings = load_config(config)
+    assert settings.library.catalog == tmp_path / "shop" / "my.yaml"
+    assert settings.library.context_minutes == 5
+    example = load_config(ROOT / "config.example.yaml")
+    assert example.library.catalog == SAMPLE  # the example points at the shipped sample
+
+
+def test_a_broken_catalogue_stops_every_command_with_path_and_line(tmp_path):
+    broken = tmp_path / "catalog.yaml"
+    broken.write_text("version: 1\nproducts: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["suggest", "多少钱", "--catalog", str(broken)])
+    assert result.exit_code == 1 and f"{broken}:2:" in result.output
