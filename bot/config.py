@@ -36,7 +36,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "idle_gap_minutes", "nudge_before_seconds",
     },
     "access": {"open", "admins", "managers", "staff"},
-    "library": {"default", "paths", "values"},
+    "library": {"default", "paths", "values", "catalog", "context_minutes"},
     "replies": {"tone", "count"},
     "matcher": {"threshold"},
     "business": {"auto_reply"},
@@ -108,6 +108,8 @@ class LibrarySettings:
     default: str = "shop"
     paths: Mapping[str, Path] = field(default_factory=lambda: dict(SHIPPED_LIBRARIES))
     values: Mapping[str, str] = field(default_factory=dict)
+    catalog: Path | None = None  # the shop's catalog.yaml (CONTRACT §7); None: no product facts
+    context_minutes: float = 30  # a conversation's product and last question expire after this
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def load_config(
     default = reader.text(library, "library.default", "shop")
     if default not in paths:
         reader.fail("library.default", f"没有名为 {default!r} 的话术库 (可用: {', '.join(paths)})")
+    catalog = reader.text(library, "library.catalog", "")
     tone = reader.text(replies, "replies.tone", TONES[0])
     if tone not in TONES:
         reader.fail("replies.tone", f"语气只能是 {' 或 '.join(TONES)}")
@@ -207,6 +210,8 @@ def load_config(
             default=default,
             paths=paths,
             values={str(k): str(v) for k, v in reader.mapping(library, "library.values").items()},
+            catalog=_resolve(base, Path(catalog)) if catalog else None,
+            context_minutes=reader.number(library, "library.context_minutes", 30),
         ),
         replies=ReplySettings(tone=tone, count=int(reader.number(replies, "replies.count", 3))),
         matcher=MatcherSettings(threshold=threshold),

@@ -28,7 +28,10 @@ async def suggest(
         await message.answer(texts.EMPTY)
         return
     library, tone = await chat_prefs(db, assistants, message.chat.id)
-    suggestion = assistants.get(library).suggest(text, tone=tone)
+    assistant = assistants.get(library)
+    # a staff member's own chat: only /product or a pasted link carries over
+    conversation = assistants.conversations.get(("chat", message.chat.id), private=True)
+    suggestion = assistant.suggest(text, tone=tone, conversation=conversation)
     # stored before anything is sent, so a failed send never loses the exchange
     exchange = await db.add_exchange(
         chat_id=message.chat.id,
@@ -40,7 +43,7 @@ async def suggest(
         received_at=received,
     )
     try:
-        chunks = split_message(suggestion_html(suggestion, tone))
+        chunks = split_message(suggestion_html(suggestion, tone, assistant.library))
         for n, chunk in enumerate(chunks):
             last = n == len(chunks) - 1
             markup = keyboards.suggestion_keyboard(exchange, tone) if last else None
@@ -57,7 +60,11 @@ async def suggest(
 
 
 def _again(assistants: Assistants, exchange: Exchange, *, tone: str, variant: int) -> Suggestion:
-    return assistants.get(exchange.library).suggest(exchange.text, tone=tone, variant=variant)
+    # the chat's current product, read but not moved on: 换一个 is no new customer message
+    product = assistants.conversations.get(("chat", exchange.chat_id), private=True).product_id
+    return assistants.get(exchange.library).suggest(
+        exchange.text, tone=tone, variant=variant, product=product
+    )
 
 
 async def refine(
@@ -79,7 +86,8 @@ async def refine(
         await query.answer()
         suggestion = _again(assistants, exchange, tone=exchange.tone, variant=exchange.variant)
         if query.message:
-            await query.message.answer(why_html(suggestion))
+            library = assistants.get(exchange.library).library
+            await query.message.answer(why_html(suggestion, library))
         return
     tone, variant = exchange.tone, exchange.variant + 1
     if action == "tone":
@@ -89,7 +97,9 @@ async def refine(
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:
             await query.message.edit_text(
-                split_message(suggestion_html(suggestion, tone))[-1],
+                split_message(
+                    suggestion_html(suggestion, tone, assistants.get(exchange.library).library)
+                )[-1],
                 reply_markup=keyboards.suggestion_keyboard(exchange.id, tone),
             )
         except TelegramBadRequest as exc:
