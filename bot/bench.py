@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from intents import Intent, Library, Matcher, Reply, load_library
+from intents import Assistant, Intent, Library, Matcher, Reply, load_library
+from intents.catalog import Catalog, load_catalog
+from intents.topics import TopicChooser
 
 _CONTEXT = [
     "亲",
@@ -110,12 +112,16 @@ def measure(
     return float(p50), float(p99), len(texts) / total
 
 
-def cold_start(library_path: Path) -> float:
-    """Seconds from a fresh interpreter's first line to the first answer (median of 3)."""
+def cold_start(library_path: Path, catalog_path: Path | None = None) -> float:
+    """Seconds from a fresh interpreter's first line to the first answer (median of 3),
+    the catalogue loaded too when there is one."""
+    catalog = f"load_catalog({str(catalog_path)!r})" if catalog_path else "None"
     code = (
         "import time; t=time.perf_counter()\n"
         "from intents import Assistant, load_library\n"
-        f"a=Assistant(load_library({str(library_path)!r})); a.suggest('包邮吗?几天能到')\n"
+        "from intents.catalog import load_catalog\n"
+        f"a=Assistant(load_library({str(library_path)!r}), catalog={catalog})\n"
+        "a.suggest('包邮吗?几天能到')\n"
         "print(time.perf_counter()-t)"
     )
     runs = []
@@ -128,12 +134,18 @@ def cold_start(library_path: Path) -> float:
 
 
 def bench(
-    library_path: Path, sizes: Sequence[int], *, count: int, baseline: bool
+    library_path: Path,
+    sizes: Sequence[int],
+    *,
+    count: int,
+    baseline: bool,
+    catalog_path: Path | None = None,
 ) -> tuple[list[Row], float]:
     """Rows for the shipped library and each synthetic size, and the cold start in seconds.
 
     Each library is measured with the clause cache off (every clause scored from scratch: the
-    engine's own cost) and on (what a shop sees, where buyers repeat 在吗 and 包邮吗 all day).
+    engine's own cost) and on (what a shop sees, where buyers repeat 在吗 and 包邮吗 all day),
+    and as the whole answer (topic choice, the product's facts, rendering; no caches).
     """
     shipped = load_library(library_path)
     texts, warm = messages(shipped, count), messages(shipped, count, seed=99)
@@ -149,6 +161,8 @@ def bench(
         rows.append(
             Row(name, examples, "csbot + cache", built, *measure(cached.match, texts, warm))
         )
+        whole = _whole_answer(library, catalog_path)
+        rows.append(Row(name, examples, "csbot 整条回复", built, *measure(whole, texts, warm)))
         if baseline:
             from bot.evaluation import Baseline
 
@@ -158,7 +172,21 @@ def bench(
             rows.append(
                 Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm))
             )
-    return rows, cold_start(library_path)
+    return rows, cold_start(library_path, catalog_path)
+
+
+def _whole_answer(library: Library, catalog_path: Path | None) -> Callable[[str], object]:
+    """suggest() with no cache, a product set: matching, topic choice, facts, rendering."""
+    catalog: Catalog | None = load_catalog(catalog_path) if catalog_path else None
+    matcher = Matcher(library, cache_size=0)
+    assistant = Assistant(
+        library,
+        matcher=matcher,
+        topics=TopicChooser(library, segmenter=matcher.segmenter, cache_size=0),
+        catalog=catalog,
+    )
+    product = catalog.products[0].id if catalog is not None and len(catalog) else None
+    return lambda text: assistant.suggest(text, product=product)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.catalog_cli import catalog_app
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
 from bot.service_time.import_cli import import_app
@@ -539,6 +540,7 @@ def _evaluate_answers(
 def bench(
     library: LibraryOption = None,
     config: ConfigOption = None,
+    catalog: CatalogOption = None,
     count: Annotated[int, typer.Option(help="每个话术库测多少条消息")] = 5000,
     sizes: Annotated[str, typer.Option(help="合成话术库的例句数, 逗号分隔")] = "10000,100000",
     baseline: Annotated[bool, typer.Option(help="同时测 TF-IDF 基线 (10 万例句时训练较慢)")] = True,
@@ -575,10 +577,12 @@ def bench(
             )
         out.print(table)
         return
-    path = library or get_config(config).library_path()
+    settings = get_config(config)
+    path = library or settings.library_path()
     wanted = [int(s) for s in sizes.split(",") if s.strip()]
     out.print(f"机器: {machine()}; 单进程单线程 (一个核)")
-    rows, cold = run_bench(path, wanted, count=count, baseline=baseline)
+    shelf = catalog or settings.library.catalog or SHIPPED_PHRASES / "catalog" / "catalog.yaml"
+    rows, cold = run_bench(path, wanted, count=count, baseline=baseline, catalog_path=shelf)
     table = Table(
         "话术库", "例句", "引擎", "建索引 s", "p50 ms", "p99 ms", "条/秒", show_edge=False
     )
@@ -593,7 +597,7 @@ def bench(
             f"{r.per_second:,.0f}",
         )
     out.print(table)
-    out.print(f"冷启动 (新进程, 从 import 到第一条回复): {cold:.2f} s")
+    out.print(f"冷启动 (新进程, 从 import 到第一条回复, 含商品目录 {shelf}): {cold:.2f} s")
 
 
 @app.command()
@@ -616,6 +620,7 @@ def practice(
 
 app.command(name="report")(report_command)
 app.add_typer(import_app, name="import")
+app.add_typer(catalog_app, name="catalog")
 
 
 def main() -> None:

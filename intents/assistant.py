@@ -34,6 +34,8 @@ SOURCE_CONTEXT = "上文"
 _LINK = re.compile(
     r"https?://\S+|\S*(?:taobao|tmall|jd)\.(?:com|hk)\S*|(?:商品|宝贝|产品)\s*(?:id|ID|编号|编码)\s*[:：=]?\s*\d+"
 )
+# replies with the values they are rendered with (None: the library's own)
+_Options = list[tuple[Reply, Mapping[str, object] | None]]
 # intents whose questions a product's facts answer
 _FACT_INTENTS = {"color", "fabric", "price", "size", "stock"}
 
@@ -104,14 +106,16 @@ class Assistant:
             conversation.touch()
         current, source, pinned = self._product(text, product, conversation)
         matches = [self._with_topic(m) for m in self.matcher.match(self._question(text, current))]
-        needs, follow_up = self._needs(text, matches, current, conversation)
+        needs, follow_up = self._needs(
+            text, matches, current, conversation, named=source == SOURCE_NAME
+        )
         if follow_up or len(matches) != len(needs):  # carried over, or inferred from 160 100斤
             matches = [_need_match(n, 1.0 if follow_up else self.matcher.threshold) for n in needs]
         if conversation is not None:
             remembered = current.id if current is not None else None
             conversation.remember(remembered, tuple(needs), pinned=pinned)
         if not needs:
-            options = self._ordered(self.library.fallback, tone, "")
+            options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
             replies = self._pick(options, count, variant)
             return Suggestion(text, (), replies, current, source)
         per_need = [self._options(n, m, current, tone) for n, m in zip(needs, matches, strict=True)]
@@ -194,6 +198,8 @@ class Assistant:
         matches: list[Match],
         product: Product | None,
         conversation: Conversation | None,
+        *,
+        named: bool,
     ) -> tuple[list[Need], bool]:
         """The needs to answer, and whether they were carried over from the last message."""
         plain = normalize(text)
@@ -206,7 +212,7 @@ class Assistant:
             mentions += [m.lower() for m in (size, other_size) if m]
             color = color or other_color
             size = size or other_size
-            if self.catalog is not None and self.catalog.named(text) is product:
+            if named:
                 mentions += [n for n in map(normalize, (product.name, *product.aliases)) if n]
                 mentions += _shared_pieces(plain, product)
         measures = parse_measures(text)
@@ -220,33 +226,36 @@ class Assistant:
             Need(m.intent, m.topic, color, size, measures if m.intent == "size" else Measures())
             for m in matches
         ]
-        if not needs and measures and product is not None:
+        if not needs and measures and product is not None and "size" in self.library.intent_ids:
             needs = [Need("size", None, color, size, measures)]  # 我160 100斤, with a product
         return needs, False
 
     # --- replies ----------------------------------------------------------------------------
 
-    def _options(self, need: Need, match: Match, product: Product | None, tone: str) -> list[str]:
-        """This need's replies, rendered, best first: the product's facts, then the topic's,
-        then the intent's general replies."""
-        out: list[str] = []
+    def _options(self, need: Need, match: Match, product: Product | None, tone: str) -> _Options:
+        """This need's replies, best first, not yet rendered: the product's facts, then the
+        topic's, then the intent's general replies."""
+        out: _Options = []
         facts = self._facts(need, product) if product is not None else None
         if facts is not None:
             name, values = facts
             templates = self.library.product_replies.get(name, ())
-            out += [self.render(r, values) for r in self._ordered(templates, tone, "")]
+            out += [(r, values) for r in self._ordered(templates, tone, "")]
         intent = self.library.intent(need.intent)
         if need.topic is not None:
             topic = intent.topic(need.topic)
-            out += [self.render(r) for r in self._ordered(topic.replies, tone, match.clause)]
-        out += [self.render(r) for r in self._ordered(intent.replies, tone, match.clause)]
-        return list(dict.fromkeys(out))
+            out += [(r, None) for r in self._ordered(topic.replies, tone, match.clause)]
+        out += [(r, None) for r in self._ordered(intent.replies, tone, match.clause)]
+        return out
 
     def _facts(self, need: Need, product: Product) -> tuple[str, dict[str, str]] | None:
         """Which product_replies template answers the need, with its values."""
         if need.intent not in _FACT_INTENTS:
             return None
-        if need.topic is not None and need.topic not in self.library.fact_topics:
+        concrete = (need.intent == "size" and bool(need.measures)) or (
+            need.intent == "stock" and (need.color is not None or need.size is not None)
+        )
+        if need.topic is not None and need.topic not in self.library.fact_topics and not concrete:
             return None  # 色差, 起球 …: the topic's own replies answer it
         values = dict(catalog_values(product))
         sizes = {s.size: s for s in product.sizes}
@@ -296,11 +305,12 @@ class Assistant:
             return "price", values
         return None
 
-    def _draft_part(self, options: list[str], variant: int, *, first: bool, last: bool) -> str:
+    def _draft_part(self, options: _Options, variant: int, *, first: bool, last: bool) -> str:
         """One need's part of a stitched draft. Only the last part may end on a question, and
         only the first opens with 亲/您好: the draft reads as one message."""
-        rotated = options[variant % len(options) :] + options[: variant % len(options)]
-        texts = [t.strip() for t in rotated]
+        start = variant % len(options)
+        rotated = options[start:] + options[:start]
+        texts = [self.render(r, values).strip() for r, values in rotated[: max(4, len(TONES))]]
         if not last:
             texts.sort(key=lambda t: t[-1] in "?？")  # stable: keeps the rotation otherwise
         text = texts[0]
@@ -308,12 +318,17 @@ class Assistant:
             text = _OPENING.sub("", text) or text
         return text if text[-1] in "。!?~！？～." else text + "。"
 
-    def _pick(self, options: list[str] | list[Reply], count: int, variant: int) -> tuple[str, ...]:
+    def _pick(self, options: _Options, count: int, variant: int) -> tuple[str, ...]:
         if not options:
             return ()
         start = variant % len(options)
         rotated = options[start:] + options[:start]
-        return tuple(o if isinstance(o, str) else self.render(o) for o in rotated[:count])
+        picked: dict[str, None] = {}
+        for reply, values in rotated:  # rendered only until there are enough
+            picked.setdefault(self.render(reply, values))
+            if len(picked) == count:
+                break
+        return tuple(picked)
 
     @staticmethod
     def _ordered(replies: tuple[Reply, ...], tone: str, clause: str) -> list[Reply]:

@@ -8,6 +8,7 @@ intent's general phrasings; otherwise no topic, and the intent's general replies
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ DEFAULT_MARGIN = 0.04
 #: How much a topic keyword found in the clause counts, by its length (one character says little).
 _KEYWORD_EVIDENCE = (0.0, 0.2, 0.6, 0.7, 0.75)
 _GENERAL = -1
+#: How many nearest examples (by weighted overlap) rapidfuzz scores per clause.
+_CANDIDATES = 12
+_STOP_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,15 @@ class _IntentIndex:
         for k, topic in enumerate(intent.topics):
             for example in topic.examples:
                 owners.setdefault(normalize(example), k)
-        # an intent example that is also a topic's belongs to the topic, not to the general pool
-        for example in intent.examples:
-            owners.setdefault(normalize(example), _GENERAL)
+        # an intent example that is also a topic's belongs to the topic, not to the general pool;
+        # so does one that holds a topic's keyword (怎么还不发 is the 催发货 question)
+        keywords = sorted(
+            ((normalize(k), n) for n, t in enumerate(intent.topics) for k in t.keywords),
+            key=lambda kn: -len(kn[0]),
+        )
+        for example in map(normalize, intent.examples):
+            if example not in owners:
+                owners[example] = next((n for k, n in keywords if k and k in example), _GENERAL)
         self.entries: list[_Entry] = []
         for text, owner in owners.items():
             code, features = self.features(text)
@@ -68,12 +78,16 @@ class _IntentIndex:
             for f in entry.features:
                 df[f] = df.get(f, 0) + 1
         n = len(self.entries)
-        self.idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
+        # features in over a tenth of the intent's examples (吗, 的, 这款) tell no topic apart,
+        # and their long posting lists cost the most: they weigh nothing
+        stop = max(3, _STOP_SHARE * n)
+        self.idf = {f: math.log((n + 1) / (c + 0.5)) if c <= stop else 0.0 for f, c in df.items()}
         self.unseen = math.log((n + 1) / 0.5)
         self.postings: dict[str, list[int]] = {}
         for e, entry in enumerate(self.entries):
             for f in entry.features:
-                self.postings.setdefault(f, []).append(e)
+                if self.idf[f]:
+                    self.postings.setdefault(f, []).append(e)
         self.norms = [sum(self.idf[f] for f in entry.features) for entry in self.entries]
         self.keywords = [
             tuple(dict.fromkeys(k for k in map(normalize, t.keywords) if k)) for t in self.topics
@@ -98,15 +112,16 @@ class _IntentIndex:
         idf = self.idf
         query = sum(idf.get(f, self.unseen) for f in features)
         overlap: dict[int, float] = {}
+        postings = self.postings
         for f in features:
             weight = idf.get(f)
-            if weight is None:
+            if not weight:
                 continue
-            for e in self.postings[f]:
+            for e in postings[f]:
                 overlap[e] = overlap.get(e, 0.0) + weight
         best: dict[int, tuple[float, int]] = {}
         if overlap:
-            scored = sorted(overlap, key=overlap.__getitem__, reverse=True)[:24]
+            scored = heapq.nlargest(_CANDIDATES, overlap, key=overlap.__getitem__)
             ratios = process.cdist(
                 [code], [self.entries[e].code for e in scored], scorer=fuzz.ratio
             )
@@ -157,7 +172,9 @@ class TopicChooser:
         self.segmenter = segmenter or Segmenter(terms)
         self.min_score = min_score
         self.margin = margin
-        self._indexes = {i.id: _IntentIndex(i, self.segmenter) for i in library.intents if i.topics}
+        # built on first use, intent by intent: start-up pays only for what is asked
+        self._intents = {i.id: i for i in library.intents if i.topics}
+        self._indexes: dict[str, _IntentIndex] = {}
         self._choose = (
             lru_cache(maxsize=cache_size)(self._choose_uncached)
             if cache_size
@@ -171,7 +188,9 @@ class TopicChooser:
     def _choose_uncached(self, intent: str, clause: str) -> TopicChoice | None:
         index = self._indexes.get(intent)
         if index is None:
-            return None
+            if intent not in self._intents:
+                return None
+            index = self._indexes[intent] = _IntentIndex(self._intents[intent], self.segmenter)
         found = index.choose(clause, self.min_score, self.margin)
         if found is None:
             return None
