@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
 from bot.config import Config
-from intents import Assistant, LibraryError, Matcher, load_library
+from intents import Assistant, Library, LibraryError, Matcher, load_library
+from intents.catalog import Catalog, common_pieces, load_catalog
+from intents.context import Conversation
+
+
+class Conversations:
+    """What each chat remembers (its product, its last question), kept in memory, the chats
+    seen least recently forgotten first."""
+
+    def __init__(
+        self,
+        idle_seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        limit: int = 10_000,
+    ) -> None:
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self.limit = limit
+        self._chats: OrderedDict[Hashable, Conversation] = OrderedDict()
+
+    def get(self, key: Hashable, *, private: bool) -> Conversation:
+        """``private``: a staff member's own chat, where several customers' messages are pasted."""
+        conversation = self._chats.pop(key, None)
+        if conversation is None:
+            conversation = Conversation(self.idle_seconds, private=private, clock=self.clock)
+        self._chats[key] = conversation
+        while len(self._chats) > self.limit:
+            self._chats.popitem(last=False)
+        return conversation
 
 
 class Assistants:
-    """One Assistant per configured library name (shop, clinic, it, …)."""
+    """One Assistant per configured library name (shop, clinic, it, …), and the chats'
+    conversations."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._built: dict[str, Assistant] = {}
+        self.conversations = Conversations(config.library.context_minutes * 60, clock=clock)
 
     @property
     def names(self) -> list[str]:
@@ -28,7 +63,8 @@ class Assistants:
         return self._built[name]
 
     def reload(self) -> list[str]:
-        """Rebuild every library in use from its files; on any error keep all the old ones."""
+        """Rebuild every library in use, and the catalogue, from their files; on any error keep
+        all the old ones."""
         names = list(dict.fromkeys([self.default, *self._built]))
         fresh = {name: self._build(name) for name in names}  # raises LibraryError, nothing swapped
         self._built = fresh
@@ -42,9 +78,15 @@ class Assistants:
             library,
             values=self.config.library.values,
             matcher=matcher,
+            catalog=self._catalog(library),
             tone=self.config.replies.tone,
             count=self.config.replies.count,
         )
 
+    def _catalog(self, library: Library) -> Catalog | None:
+        path = self.config.library.catalog
+        # a broken catalogue raises CatalogError, a LibraryError: the old assistants stay
+        return load_catalog(path, common=common_pieces(library)) if path else None
 
-__all__ = ["Assistants", "LibraryError"]
+
+__all__ = ["Assistants", "Conversations", "LibraryError"]

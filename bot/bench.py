@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from intents import Intent, Library, Matcher, Reply, load_library
+from intents import Assistant, Intent, Library, Matcher, Reply, load_library
+from intents.catalog import Catalog, load_catalog
+from intents.topics import TopicChooser
 
 _CONTEXT = [
     "亲",
@@ -110,12 +112,16 @@ def measure(
     return float(p50), float(p99), len(texts) / total
 
 
-def cold_start(library_path: Path) -> float:
-    """Seconds from a fresh interpreter's first line to the first answer (median of 3)."""
+def cold_start(library_path: Path, catalog_path: Path | None = None) -> float:
+    """Seconds from a fresh interpreter's first line to the first answer (median of 3),
+    the catalogue loaded too when there is one."""
+    catalog = f"load_catalog({str(catalog_path)!r})" if catalog_path else "None"
     code = (
         "import time; t=time.perf_counter()\n"
         "from intents import Assistant, load_library\n"
-        f"a=Assistant(load_library({str(library_path)!r})); a.suggest('包邮吗?几天能到')\n"
+        "from intents.catalog import load_catalog\n"
+        f"a=Assistant(load_library({str(library_path)!r}), catalog={catalog})\n"
+        "a.suggest('包邮吗?几天能到')\n"
         "print(time.perf_counter()-t)"
     )
     runs = []
@@ -132,7 +138,7 @@ Step = Callable[[str], None]
 
 def bench_steps(sizes: Sequence[int], *, baseline: bool) -> int:
     """How many times `bench` calls its ``step``: a progress bar's total."""
-    return (1 + len(sizes)) * (2 + baseline) + len(sizes) + 1
+    return (1 + len(sizes)) * (3 + baseline) + len(sizes) + 1
 
 
 def bench(
@@ -142,11 +148,13 @@ def bench(
     count: int,
     baseline: bool,
     step: Step | None = None,
+    catalog_path: Path | None = None,
 ) -> tuple[list[Row], float]:
     """Rows for the shipped library and each synthetic size, and the cold start in seconds.
 
     Each library is measured with the clause cache off (every clause scored from scratch: the
-    engine's own cost) and on (what a shop sees, where buyers repeat 在吗 and 包邮吗 all day).
+    engine's own cost) and on (what a shop sees, where buyers repeat 在吗 and 包邮吗 all day),
+    and as the whole answer (topic choice, the product's facts, rendering; no caches).
     ``step`` hears the name of each phase as it starts (a run takes minutes).
     """
     say = step or (lambda _: None)
@@ -171,6 +179,9 @@ def bench(
         rows.append(
             Row(name, examples, "csbot + cache", built, *measure(cached.match, texts, warm))
         )
+        say(f"{name}: 整条回复")
+        whole = _whole_answer(library, catalog_path)
+        rows.append(Row(name, examples, "csbot 整条回复", built, *measure(whole, texts, warm)))
         if baseline:
             from bot.evaluation import Baseline
 
@@ -182,7 +193,21 @@ def bench(
                 Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm))
             )
     say("冷启动 (3 个新进程)")
-    return rows, cold_start(library_path)
+    return rows, cold_start(library_path, catalog_path)
+
+
+def _whole_answer(library: Library, catalog_path: Path | None) -> Callable[[str], object]:
+    """suggest() with no cache, a product set: matching, topic choice, facts, rendering."""
+    catalog: Catalog | None = load_catalog(catalog_path) if catalog_path else None
+    matcher = Matcher(library, cache_size=0)
+    assistant = Assistant(
+        library,
+        matcher=matcher,
+        topics=TopicChooser(library, segmenter=matcher.segmenter, cache_size=0),
+        catalog=catalog,
+    )
+    product = catalog.products[0].id if catalog is not None and len(catalog) else None
+    return lambda text: assistant.suggest(text, product=product)
 
 
 @dataclass(frozen=True)

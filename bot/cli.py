@@ -21,12 +21,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from bot.catalog_cli import catalog_app
 from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, load_library, normalize
+from intents.context import Conversation
 from intents.library import TONES
 
 app = typer.Typer(
@@ -39,9 +41,18 @@ LibraryOption = Annotated[
     Path | None, typer.Option("--library", help="话术库文件或文件夹 (默认: 配置里的默认库)")
 ]
 ToneOption = Annotated[str | None, typer.Option("--tone", help="亲切 或 正式")]
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="商品目录 catalog.yaml (默认: 配置里的 library.catalog)"),
+]
+ProductOption = Annotated[
+    str | None, typer.Option("--product", help="当前商品的 id (消息里的链接或商品名优先)")
+]
 
 
-def get_assistant(config: Config, library_path: Path | None) -> Assistant:
+def get_assistant(
+    config: Config, library_path: Path | None, catalog_path: Path | None = None
+) -> Assistant:
     from bot.assistants import Assistants
 
     if library_path is not None:
@@ -51,6 +62,8 @@ def get_assistant(config: Config, library_path: Path | None) -> Assistant:
                 config.library, default="cli", paths={**config.library.paths, "cli": library_path}
             ),
         )
+    if catalog_path is not None:
+        config = replace(config, library=replace(config.library, catalog=catalog_path))
     try:
         return Assistants(config).get()
     except LibraryError as exc:
@@ -67,23 +80,71 @@ def json_line(record: dict[str, object]) -> str:
 
 
 @app.command()
-def match(config: ConfigOption = None, library: LibraryOption = None) -> None:
-    """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4)."""
-    assistant = get_assistant(get_config(config), library)
+def match(
+    config: ConfigOption = None,
+    library: LibraryOption = None,
+    catalog: CatalogOption = None,
+    product: ProductOption = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='每行一个 JSON {"text", "conversation", "product"}; 同一对话延续上文',
+        ),
+    ] = False,
+) -> None:
+    """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4, §7)."""
+    settings = get_config(config)
+    assistant = get_assistant(settings, library, catalog)
+    idle = settings.library.context_minutes * 60
+    # CONTRACT §7 adds "product" to the §4 line; without a catalogue there is never one
+    with_product = jsonl or assistant.catalog is not None
+    record: dict[str, object]
+    conversations: dict[str, Conversation] = {}
     for raw in sys.stdin.buffer:
         text = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+        given, conversation = product, None
+        if jsonl:
+            text, given, key = _jsonl_line(text, product)
+            if key is not None:
+                conversation = conversations.setdefault(key, Conversation(idle_seconds=idle))
         try:
-            suggestion = assistant.suggest(text)
+            suggestion = assistant.suggest(text, product=given, conversation=conversation)
             record = {
                 "text": text,
-                "intents": [{"intent": m.intent, "score": m.score} for m in suggestion.matches],
+                "intents": [
+                    {"intent": m.intent, "score": m.score, "topic": m.topic}
+                    for m in suggestion.matches
+                ],
                 "replies": list(suggestion.replies),
             }
+            if with_product:
+                record["product"] = suggestion.product.id if suggestion.product else None
         except Exception as exc:  # one odd line must never stop the stream
             err.print(f"csbot match: 这一行无法处理 ({type(exc).__name__}: {exc})", markup=False)
             record = {"text": text, "intents": [], "replies": []}
+            if with_product:
+                record["product"] = None
         sys.stdout.write(json_line(record))
         sys.stdout.flush()
+
+
+def _jsonl_line(line: str, product: str | None) -> tuple[str, str | None, str | None]:
+    """(text, product id, conversation id) of a --jsonl line; a line that is no JSON object
+    with a text is read as plain text."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return line, product, None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return line, product, None
+    given = data.get("product")
+    conversation = data.get("conversation")
+    return (
+        data["text"],
+        str(given) if isinstance(given, str | int) and given != "" else product,
+        str(conversation) if isinstance(conversation, str | int) and conversation != "" else None,
+    )
 
 
 @app.command()
@@ -92,10 +153,13 @@ def suggest(
     config: ConfigOption = None,
     library: LibraryOption = None,
     tone: ToneOption = None,
+    catalog: CatalogOption = None,
+    product: ProductOption = None,
 ) -> None:
-    """Show the intents, why they matched, and the replies to send."""
-    assistant = get_assistant(get_config(config), library)
-    print_suggestion(assistant.suggest(text, tone=_tone(tone)))
+    """Show the intents, their topics, why they matched, and the replies to send."""
+    assistant = get_assistant(get_config(config), library, catalog)
+    _check_product(assistant, product)
+    print_suggestion(assistant.suggest(text, tone=_tone(tone), product=product), assistant)
 
 
 def _tone(tone: str | None) -> str | None:
@@ -104,14 +168,35 @@ def _tone(tone: str | None) -> str | None:
     return tone
 
 
-def print_suggestion(suggestion: Suggestion) -> None:
+def _check_product(assistant: Assistant, product: str | None) -> None:
+    if product is None:
+        return
+    if assistant.catalog is None:
+        fail("--product 需要商品目录: 用 --catalog PATH, 或在配置里写 library.catalog", 2)
+    if assistant.catalog.get(product) is None:
+        fail(f"商品目录里没有 id 为 {product} 的商品 ({assistant.catalog.path})", 2)
+
+
+def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None) -> None:
+    if suggestion.product is not None:
+        p = suggestion.product
+        how = f", 来自{suggestion.product_source}" if suggestion.product_source else ""
+        out.print(f"商品: {p.name} ({p.id}{how})", markup=False)
+    if suggestion.follow_up:
+        out.print("接着上一个问题: 顾客只换了颜色、尺码或商品", markup=False)
     if suggestion.matches:
-        table = Table("意图", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False)
+        table = Table(
+            "意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False
+        )
         for m in suggestion.matches:
+            topic = ""
+            if m.topic is not None and assistant is not None:
+                topic = assistant.library.topic(m.topic).description or m.topic
             table.add_row(
                 m.intent,
+                topic or (m.topic or "—"),
                 f"{m.score:.2f}",
-                m.example,
+                m.topic_example or m.example,
                 " ".join(m.shared),
                 " ".join(m.keywords),
                 f"{m.runner_up} {m.runner_up_score:.2f}" if m.runner_up else "",
@@ -126,13 +211,27 @@ def print_suggestion(suggestion: Suggestion) -> None:
 
 @app.command()
 def chat(
-    config: ConfigOption = None, library: LibraryOption = None, tone: ToneOption = None
+    config: ConfigOption = None,
+    library: LibraryOption = None,
+    tone: ToneOption = None,
+    catalog: CatalogOption = None,
+    product: ProductOption = None,
 ) -> None:
-    """The offline console: type or paste a customer's message, get replies. Ctrl-D quits."""
-    assistant = get_assistant(get_config(config), library)
+    """The offline console: type or paste a customer's message, get replies. Ctrl-D quits.
+
+    One session is one conversation: the product and the last question carry over.
+    /product ID (or a name) sets the current product, /product off clears it.
+    """
+    settings = get_config(config)
+    assistant = get_assistant(settings, library, catalog)
+    _check_product(assistant, product)
+    conversation = Conversation(idle_seconds=settings.library.context_minutes * 60)
+    conversation.set_product(product)
     interactive = sys.stdin.isatty()
     if interactive:
         out.print(f"客服话术助手 · 话术库 {assistant.library.name} · 输入顾客的话, Ctrl-D 退出")
+        if assistant.catalog is not None:
+            out.print("/product ID 或商品名: 设定当前商品; /product off: 取消")
     while True:
         try:
             line = input("顾客> " if interactive else "")
@@ -145,8 +244,39 @@ def chat(
             continue
         if not interactive:
             out.print(f"顾客> {line}", markup=False)
-        print_suggestion(assistant.suggest(line, tone=_tone(tone)))
+        if line.strip().lower().startswith("/product"):
+            _console_product(assistant, conversation, line.strip()[len("/product") :].strip())
+            continue
+        print_suggestion(
+            assistant.suggest(line, tone=_tone(tone), conversation=conversation), assistant
+        )
         out.print()
+
+
+def _console_product(assistant: Assistant, conversation: Conversation, query: str) -> None:
+    """/product in the console: show, set (by id or name) or clear the current product."""
+    catalog = assistant.catalog
+    if catalog is None:
+        out.print("没有商品目录: 用 --catalog PATH, 或在配置里写 library.catalog", markup=False)
+        return
+    if query.lower() in {"off", "关", "取消", "清除"}:
+        conversation.set_product(None)
+        out.print("已取消当前商品。")
+        return
+    if not query:
+        current = catalog.get(conversation.product_id or "")
+        out.print(f"当前商品: {current.name} ({current.id})" if current else "还没有当前商品。")
+        return
+    found = catalog.search(query)
+    if len(found) == 1 or (found and catalog.get(query)):
+        conversation.set_product(found[0].id)
+        out.print(f"当前商品: {found[0].name} ({found[0].id})", markup=False)
+    elif found:
+        out.print("找到几个商品, 用 /product ID 选一个:", markup=False)
+        for p in found:
+            out.print(f"  {p.id}  {p.name}", markup=False)
+    else:
+        out.print(f"商品目录里没有找到 {query!r}", markup=False)
 
 
 @app.command()
@@ -161,7 +291,7 @@ def start(config: ConfigOption = None) -> None:
         "写进 config.yaml 的 telegram.token (或设置环境变量 CSBOT_TELEGRAM_TOKEN), 再 make run。",
         markup=False,
     )
-    chat(config=config, library=None, tone=None)
+    chat(config=config, library=None, tone=None, catalog=None, product=None)
 
 
 @app.command()
@@ -201,19 +331,24 @@ def run(
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="话术库或练习场景的文件、文件夹 (默认 phrases/ 全部, 含 practice/)"),
+        typer.Argument(
+            help="话术库、练习场景或商品目录的文件、文件夹 (默认 phrases/ 全部和配置里的商品目录)"
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Check libraries and practice scenarios against their schemas; print path:line: message."""
+    """Check libraries, practice scenarios and catalogues against their schemas (path:line)."""
     from bot.practice.scenarios import load_scenarios
+    from intents.catalog import CatalogError, load_catalog
 
+    settings = get_config(config)
     targets = paths or [SHIPPED_PHRASES]
     problems: list[str] = []
     table = Table("话术库", "路径", "意图", "话题", "例句", "回复", show_edge=False)
     practice = Table("练习场景", "难度", "话术库", "轮数", "文件", show_edge=False)
+    catalogs = Table("商品目录", "商品", "有尺码表", show_edge=False)
     splits = [_library_paths(target) for target in targets]
-    for library_path in (path for libraries, _ in splits for path in libraries):
+    for library_path in (path for libraries, _, _ in splits for path in libraries):
         try:
             lib = load_library(library_path)
         except LibraryError as exc:
@@ -229,9 +364,9 @@ def validate(
             str(examples),
             str(replies),
         )
-    scenario_paths = [path for _, scenarios in splits for path in scenarios]
+    scenario_paths = [path for _, scenarios, _ in splits for path in scenarios]
     # A scenario names its library; the config may point that name at another folder.
-    named = get_config(config).library.paths if scenario_paths else {}
+    named = settings.library.paths if scenario_paths else {}
     for scenario_path in scenario_paths:
         try:
             scenarios = load_scenarios(scenario_path, libraries=named)
@@ -241,22 +376,34 @@ def validate(
         for s in scenarios:
             where = s.path.name if s.path else ""
             practice.add_row(s.id, f"{s.level} {s.level_name}", s.library, str(len(s.turns)), where)
+    catalog_paths = [path for _, _, found in splits for path in found]
+    if not paths and settings.library.catalog:
+        catalog_paths.append(settings.library.catalog)
+    for catalog_path in dict.fromkeys(catalog_paths):
+        try:
+            catalog = load_catalog(catalog_path)
+        except CatalogError as exc:
+            problems += [str(p) for p in exc.problems]
+            continue
+        charted = sum(1 for p in catalog.products if p.sizes)
+        catalogs.add_row(str(catalog_path), str(len(catalog)), str(charted))
     if problems:
         for problem in problems:
             err.print(problem, markup=False)
         raise typer.Exit(1)
-    for done in (table, practice):
+    for done in (table, practice, catalogs):
         if done.row_count:
             out.print(done)
     out.print("全部通过。")
 
 
-def _library_paths(target: Path) -> tuple[list[Path], list[Path]]:
-    """Split a target into libraries and practice-scenario sources.
+def _library_paths(target: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """Split a target into libraries, practice-scenario sources and catalogues.
 
     A ``practice/`` folder, a file in one, or a file with a top-level ``scenario:`` key holds
-    scenarios. Any other file is one library; a folder is one library (its own *.yaml) plus what
-    its sub-folders hold.
+    scenarios; a ``catalog/`` folder's files, or a file with a top-level ``products:`` key, are
+    catalogues. Any other file is one library; a folder is one library (its own *.yaml) plus
+    what its sub-folders hold.
     """
     if not target.is_dir():
         try:
@@ -265,41 +412,58 @@ def _library_paths(target: Path) -> tuple[list[Path], list[Path]]:
             text = ""  # the library loader reports what is wrong with it
         lines = text.splitlines()
         if target.parent.name == "practice" or any(x.startswith("scenario:") for x in lines):
-            return [], [target]
-        return [target], []
+            return [], [target], []
+        if target.parent.name == "catalog" or any(x.startswith("products:") for x in lines):
+            return [], [], [target]
+        return [target], [], []
     if target.name == "practice":
-        return [], [target]
+        return [], [target], []
+    if target.name == "catalog":
+        return [], [], sorted(target.glob("*.y*ml"))
     libraries = [target] if any(target.glob("*.y*ml")) else []
     scenarios: list[Path] = []
+    catalogs: list[Path] = []
     for sub in sorted(p for p in target.iterdir() if p.is_dir()):
-        more_libraries, more_scenarios = _library_paths(sub)
+        more_libraries, more_scenarios, more_catalogs = _library_paths(sub)
         libraries += more_libraries
         scenarios += more_scenarios
-    if not libraries and not scenarios:
+        catalogs += more_catalogs
+    if not libraries and not scenarios and not catalogs:
         libraries = [target]  # the loader says the folder holds no library
-    return libraries, scenarios
+    return libraries, scenarios, catalogs
 
 
 @app.command(name="eval")
 def evaluate_cmd(
-    file: Annotated[Path, typer.Argument(help="带标注的 TSV: 文本<TAB>意图[<TAB>标签]")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="带标注的 TSV (文本<TAB>意图[<TAB>标签]), 或答案文件 (text/product/…/facts)"
+        ),
+    ],
     config: ConfigOption = None,
     library: LibraryOption = None,
+    catalog: CatalogOption = None,
     errors: Annotated[int, typer.Option(help="列出多少条判错的句子")] = 0,
     baseline: Annotated[bool, typer.Option(help="同时评测 TF-IDF 基线")] = True,
     unseen: Annotated[
         bool, typer.Option(help="只评测和话术库例句不完全相同的行 (规范化之后比较)")
     ] = False,
 ) -> None:
-    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline."""
+    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline; or, on an
+    answers file, the share of questions whose first reply holds the facts they need."""
+    from bot.answers import is_answers_file
     from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
     from bot.evaluation import Report as EvalReport
 
+    if is_answers_file(file):
+        _evaluate_answers(file, get_config(config), library, catalog, errors)
+        return
     try:
         rows = read_tsv(file)
     except (OSError, ValueError) as exc:
         fail(str(exc), 2)
-    assistant = get_assistant(get_config(config), library)
+    assistant = get_assistant(get_config(config), library, catalog)
     if unseen:
         known = {normalize(e) for i in assistant.library.intents for e in i.examples}
         known |= {normalize(e) for e in assistant.library.out_of_scope}
@@ -370,10 +534,50 @@ def _progress() -> Progress:
     )
 
 
+def _evaluate_answers(
+    file: Path, settings: Config, library: Path | None, catalog: Path | None, errors: int
+) -> None:
+    from bot.answers import answer_all, read_answers
+
+    try:
+        questions = read_answers(file)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), 2)
+    assistant = get_assistant(settings, library, catalog)
+    answered = answer_all(assistant, questions, idle_seconds=settings.library.context_minutes * 60)
+    groups = {
+        "不带商品": [a for a in answered if not a.product and not a.question.conversation],
+        "带商品 (指定、链接或商品名)": [
+            a for a in answered if a.product and not a.question.conversation
+        ],
+        "对话中": [a for a in answered if a.question.conversation],
+    }
+    shown = 0
+    for a in answered:
+        if not a.ok and shown < errors:
+            shown += 1
+            out.print(
+                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}: "
+                f"{a.reply}",
+                markup=False,
+            )
+    table = Table(f"{file.name} ({len(answered)} 问)", "首条回复答对", show_edge=False)
+    for name, group in groups.items():
+        if group:
+            right = sum(a.ok for a in group)
+            table.add_row(name, f"{right / len(group):.1%} ({right}/{len(group)})")
+    right = sum(a.ok for a in answered)
+    table.add_row(
+        "全部", f"{right / len(answered):.1%} ({right}/{len(answered)})" if answered else ""
+    )
+    out.print(table)
+
+
 @app.command()
 def bench(
     library: LibraryOption = None,
     config: ConfigOption = None,
+    catalog: CatalogOption = None,
     count: Annotated[int, typer.Option(help="每个话术库测多少条消息")] = 5000,
     sizes: Annotated[str, typer.Option(help="合成话术库的例句数, 逗号分隔")] = "10000,100000",
     baseline: Annotated[bool, typer.Option(help="同时测 TF-IDF 基线 (10 万例句时训练较慢)")] = True,
@@ -433,19 +637,23 @@ def bench(
             )
         out.print(table)
         return
-    path = library or get_config(config).library_path()
+    settings = get_config(config)
+    path = library or settings.library_path()
     wanted = [int(s) for s in sizes.split(",") if s.strip()]
     out.print(f"机器: {machine()}; 单进程单线程 (一个核)")
     missing = baseline_missing() if baseline else None
     if missing:
         err.print(missing, markup=False)
+    shelf = catalog or settings.library.catalog or SHIPPED_PHRASES / "catalog" / "catalog.yaml"
     with _progress() as progress:
         task = progress.add_task("准备", total=bench_steps(wanted, baseline=not missing))
 
         def phase(name: str) -> None:
             progress.update(task, description=name, advance=1)
 
-        rows, cold = run_bench(path, wanted, count=count, baseline=not missing, step=phase)
+        rows, cold = run_bench(
+            path, wanted, count=count, baseline=not missing, step=phase, catalog_path=shelf
+        )
     table = Table(
         "话术库", "例句", "引擎", "建索引 s", "p50 ms", "p99 ms", "条/秒", show_edge=False
     )
@@ -460,7 +668,7 @@ def bench(
             f"{r.per_second:,.0f}",
         )
     out.print(table)
-    out.print(f"冷启动 (新进程, 从 import 到第一条回复): {cold:.2f} s")
+    out.print(f"冷启动 (新进程, 从 import 到第一条回复, 含商品目录 {shelf}): {cold:.2f} s")
 
 
 @app.command()
@@ -486,6 +694,7 @@ def practice(
 app.command(name="report")(report_command)
 app.command(name="learn")(learn_command)
 app.add_typer(import_app, name="import")
+app.add_typer(catalog_app, name="catalog")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "serve_on_weekends",
     },
     "access": {"open", "admins", "managers", "staff"},
-    "library": {"default", "paths", "values"},
+    "library": {"default", "paths", "values", "catalog", "context_minutes"},
     "replies": {"tone", "count"},
     "matcher": {"threshold"},
     "business": {"auto_reply"},
@@ -134,6 +134,8 @@ class LibrarySettings:
     default: str = "shop"
     paths: Mapping[str, Path] = field(default_factory=lambda: dict(SHIPPED_LIBRARIES))
     values: Mapping[str, str] = field(default_factory=dict)
+    catalog: Path | None = None  # the shop's catalog.yaml (CONTRACT §7); None: no product facts
+    context_minutes: float = 30  # a conversation's product and last question expire after this
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def load_config(
     if default not in paths:
         reader.fail("library.default", f"没有名为 {default!r} 的话术库（可用：{'、'.join(paths)}）")
         default = "shop"
+    catalog = reader.text(library, "library.catalog", "")
     tone = reader.text(replies, "replies.tone", TONES[0])
     if tone not in TONES:
         reader.fail("replies.tone", f"语气只能是 {' 或 '.join(TONES)}")
@@ -253,6 +256,8 @@ def load_config(
             default=default,
             paths=paths,
             values=reader.values(library, "library.values"),
+            catalog=_resolve(base, Path(catalog)) if catalog else None,
+            context_minutes=reader.number(library, "library.context_minutes", 30),
         ),
         replies=ReplySettings(
             tone=tone, count=reader.count(replies, "replies.count", 3, low=1, high=MAX_REPLIES)

@@ -30,6 +30,10 @@ KEY_UNSORTED = "unsorted"
 KEY_IGNORED = "ignored"
 KEY_EVIDENCE = "evidence"
 KEY_REVIEWED = "reviewed"
+KEY_PRODUCT_REPLIES = "product_replies"
+KEY_FACT_TOPICS = (
+    "fact_topics"  # topics a product's facts answer (这款有什么颜色), not their replies
+)
 # intent keys
 KEY_INTENT = "intent"
 KEY_DESCRIPTION = "description"
@@ -58,6 +62,8 @@ _TOP_KEYS = {
     KEY_LEARNED,
     KEY_UNSORTED,
     KEY_IGNORED,
+    KEY_PRODUCT_REPLIES,
+    KEY_FACT_TOPICS,
 }
 _INTENT_KEYS = {
     KEY_INTENT,
@@ -74,6 +80,31 @@ _TOPIC_KEYS = {KEY_TOPIC, KEY_DESCRIPTION, KEY_KEYWORDS, KEY_TAGS, KEY_EXAMPLES,
 TOPIC_MIN_EXAMPLES = 8
 _REPLY_KEYS = {KEY_TEXT, KEY_TONE, KEY_TAGS}
 _LEARNED_KEYS = {KEY_INTENT, KEY_TOPIC, KEY_EXAMPLES, KEY_REPLIES, KEY_EVIDENCE, KEY_REVIEWED}
+#: Placeholders every product reply may use: the current product's facts.
+PRODUCT_FACTS = ("product", "product_id", "colors", "color_count", "fabric", "price", "sizes")
+#: The product_replies templates the engine words a product's facts with, and the extra
+#: placeholders each may use beside PRODUCT_FACTS and the library defaults.
+PRODUCT_REPLIES: dict[str, tuple[str, ...]] = {
+    "colors": (),  # 这款有什么颜色
+    "color_missing": ("color",),  # 有红色吗, of a product without red
+    "fabric": (),
+    "price": (),
+    "sizes": (),  # 有哪些码, without height or weight
+    "size_range": ("size", "fits"),  # M码适合多高的人穿
+    "size_missing": ("size",),
+    "size_advice": ("size", "measure"),  # the chart names one size
+    "size_by_height": ("size", "measure"),  # by height; the weight would make it surer
+    "size_between": ("size", "other", "measure"),  # two sizes fit: how to choose
+    "size_need_weight": ("measure",),  # the chart goes by weight only
+    "size_need_height": ("measure",),
+    "size_outside": ("measure", "chart"),  # outside the chart, said honestly
+    "stock_in": ("item",),
+    "stock_out": ("item", "restock"),  # sold out, and when it comes back
+    "stock_out_unknown": ("item",),  # sold out, no restock date known
+    "stock_partial": ("item", "variants"),  # the colour is in stock but some of its sizes not
+    "stock_all": (),  # nothing is sold out
+    "stock_some": ("variants",),  # what is sold out, when no colour or size was named
+}
 _INTENT_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 #: 广告法 absolutes a reply must not use (最近/最后/最终 are not superlatives).
@@ -161,6 +192,8 @@ class Library:
     fallback: tuple[Reply, ...] = ()
     out_of_scope: tuple[str, ...] = ()
     sources: tuple[Path, ...] = ()
+    product_replies: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict)
+    fact_topics: frozenset[str] = frozenset()
 
     def intent(self, intent_id: str) -> Intent:
         for intent in self.intents:
@@ -189,6 +222,8 @@ class Library:
             yield from intent.replies
             for topic in intent.topics:
                 yield from topic.replies
+        for replies in self.product_replies.values():
+            yield from replies
 
 
 def library_files(path: Path) -> list[Path]:
@@ -222,7 +257,9 @@ def load_library(path: str | Path, *, exclude: Iterable[str | Path] = ()) -> Lib
 
 def check_replies(library: Library, values: Mapping[str, object] | None = None) -> list[Problem]:
     """Lint every reply as a customer would receive it (rendered with ``values``)."""
-    values = {**library.defaults, **(values or {})}
+    # product replies are linted with each fact standing in for itself
+    facts = {name: name for extra in PRODUCT_REPLIES.values() for name in (*PRODUCT_FACTS, *extra)}
+    values = {**facts, **library.defaults, **(values or {})}
     problems = []
     for reply in library.all_replies():
         try:
@@ -259,6 +296,8 @@ class _Reader:
         self.terms: list[str] = []
         self.fallback: list[Reply] = []
         self.out_of_scope: list[str] = []
+        self.product_replies: dict[str, list[Reply]] = {}
+        self.fact_topics: list[tuple[str, Path, int]] = []
         self.sources: list[Path] = []
         # (node, file, intent id, topic id or "", examples, replies) of each learned: item
         self.learned: list[tuple[yaml.Node, Path, str, str, list[str], list[Reply]]] = []
@@ -304,7 +343,19 @@ class _Reader:
             self.fallback += self.replies(top[KEY_FALLBACK], KEY_FALLBACK)
         if KEY_LEARNED in top:
             self.read_learned(top[KEY_LEARNED])
+        if KEY_PRODUCT_REPLIES in top:
+            self.read_product_replies(top[KEY_PRODUCT_REPLIES])
+        node = top.get(KEY_FACT_TOPICS)
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                topic = self.text(item, KEY_FACT_TOPICS)
+                if topic:
+                    self.fact_topics.append((topic, self.path, _line(item)))
+        elif node is not None:
+            self.error(node, f"{KEY_FACT_TOPICS} 应该是话题 id 的列表")
         intents = top.get(KEY_INTENTS)
+        if intents is None and KEY_PRODUCT_REPLIES in top:
+            return  # a file of product replies only (phrases/shop_product.yaml)
         if intents is None:
             if KEY_LEARNED not in top:
                 self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
@@ -329,6 +380,22 @@ class _Reader:
                 continue
             self.defaults[name] = value.value
             self.default_lines[name] = (self.path, _line(key))
+
+    def read_product_replies(self, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{KEY_PRODUCT_REPLIES} 应该是 模板名: 回复列表 的映射")
+            return
+        for key, value in node.value:
+            name = self.scalar(key)
+            if name not in PRODUCT_REPLIES:
+                known = ", ".join(PRODUCT_REPLIES)
+                self.error(key, f"{KEY_PRODUCT_REPLIES} 里有不认识的模板 {name!r} (可用: {known})")
+                continue
+            if name in self.product_replies:
+                self.error(key, f"{KEY_PRODUCT_REPLIES}.{name} 重复了")
+                continue
+            replies = self.replies(value, f"{KEY_PRODUCT_REPLIES}.{name}")
+            self.product_replies[name] = replies
 
     def read_intent(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "意图", _INTENT_KEYS)
@@ -574,6 +641,23 @@ class _Reader:
                 if name not in self.defaults:
                     message = f"占位符 {{{name}}} 没有定义: 请在 {KEY_DEFAULTS} 里给出它的值"
                     self.problems.append(Problem(reply.path or path, reply.line, message))
+        for topic, where, line in self.fact_topics:
+            if topic not in self.topic_lines:
+                message = f"{KEY_FACT_TOPICS} 里的话题 {topic!r} 不在这个话术库里"
+                self.problems.append(Problem(where, line, message))
+        for template, product_replies in self.product_replies.items():
+            allowed = {*PRODUCT_FACTS, *PRODUCT_REPLIES[template], *self.defaults}
+            for reply in product_replies:
+                for name in placeholders(reply.text):
+                    if name not in allowed:
+                        facts = ", ".join(
+                            f"{{{a}}}" for a in (*PRODUCT_FACTS, *PRODUCT_REPLIES[template])
+                        )
+                        message = (
+                            f"{KEY_PRODUCT_REPLIES}.{template} 不能用 {{{name}}}: 可用 {facts} "
+                            f"或 {KEY_DEFAULTS} 里的值"
+                        )
+                        self.problems.append(Problem(reply.path or path, reply.line, message))
         if self.problems:
             raise LibraryError(self.problems)
         library = Library(
@@ -585,6 +669,8 @@ class _Reader:
             fallback=tuple(self.fallback),
             out_of_scope=tuple(dict.fromkeys(self.out_of_scope)),
             sources=tuple(self.sources),
+            product_replies={k: tuple(v) for k, v in self.product_replies.items()},
+            fact_topics=frozenset(t for t, _, _ in self.fact_topics),
         )
         lint = check_replies(library)
         if lint:

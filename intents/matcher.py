@@ -58,6 +58,9 @@ class Match:
     runner_up: str | None = None
     runner_up_score: float = 0.0
     position: int = 0  # index of the clause in the message, for answering needs in order
+    topic: str | None = None  # the specific question within the intent (intents/topics.py)
+    topic_score: float = 0.0
+    topic_example: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,7 @@ class Matcher:
         self.candidates = candidates
         self.weights = weights
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
+        terms += [k for t in library.topics for k in t.keywords]
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape, unescape
 
 from bot.telegram import texts
-from intents import Suggestion, split_long
+from intents import Library, Match, Suggestion, split_long
 
 #: Telegram's limit for one message.
 MESSAGE_LIMIT = 4096
@@ -15,11 +15,35 @@ def intent_label(intent: str) -> str:
     return texts.INTENT_NAMES.get(intent, intent)
 
 
-def suggestion_html(suggestion: Suggestion, tone: str) -> str:
+def need_label(match: Match, library: Library | None) -> str:
+    """价格 · 运费险: the intent, and the specific question when one was chosen."""
+    if match.topic is None or library is None:
+        return intent_label(match.intent)
+    try:
+        topic = library.topic(match.topic).description or match.topic
+    except KeyError:
+        return intent_label(match.intent)
+    return texts.TOPIC_OF.format(intent=intent_label(match.intent), topic=topic)
+
+
+def product_line(suggestion: Suggestion, template: str = texts.PRODUCT_ASSUMED) -> str:
+    p = suggestion.product
+    if p is None:
+        return ""
+    return template.format(
+        name=escape(p.name), id=escape(p.id), source=escape(suggestion.product_source)
+    )
+
+
+def suggestion_html(suggestion: Suggestion, tone: str, library: Library | None = None) -> str:
     lines = []
+    if suggestion.product is not None:
+        lines.append(product_line(suggestion))  # so a wrong guess is seen before sending
+    if suggestion.follow_up:
+        lines.append(texts.FOLLOW_UP)
     if suggestion.matches:
         found = " · ".join(
-            f"{escape(intent_label(m.intent))} ({m.score:.2f})" for m in suggestion.matches
+            f"{escape(need_label(m, library))} ({m.score:.2f})" for m in suggestion.matches
         )
         lines.append(texts.DETECTED.format(intents=found))
     else:
@@ -40,10 +64,12 @@ def suggestion_html(suggestion: Suggestion, tone: str) -> str:
     return "\n".join(lines)
 
 
-def why_html(suggestion: Suggestion) -> str:
+def why_html(suggestion: Suggestion, library: Library | None = None) -> str:
     if not suggestion.matches:
         return f"{texts.WHY_HEADER}\n{texts.WHY_NONE}"
     lines = [texts.WHY_HEADER]
+    if suggestion.product is not None:
+        lines.append(product_line(suggestion, texts.WHY_PRODUCT))
     for m in suggestion.matches:
         lines.append(
             texts.WHY_LINE.format(
@@ -57,6 +83,16 @@ def why_html(suggestion: Suggestion) -> str:
                 runner_up_score=m.runner_up_score,
             )
         )
+        if m.topic is not None:
+            lines.append(
+                texts.WHY_TOPIC.format(
+                    topic=escape(need_label(m, library)),
+                    score=m.topic_score,
+                    example=escape(m.topic_example),
+                )
+            )
+        elif library is not None and any(i.topics for i in library.intents if i.id == m.intent):
+            lines.append(texts.WHY_NO_TOPIC)
     return "\n".join(lines)
 
 

@@ -123,3 +123,12 @@ def library_keyboard(names: list[str], labels: dict[str, str]) -> InlineKeyboard
 
 def tone_keyboard() -> InlineKeyboardMarkup:
     return markup([(texts.TONE_NAMES.get(t, t), PickTone(tone=t)) for t in TONES])
+
+
+class PickProduct(CallbackData, prefix="p"):
+    id: str
+
+
+def product_keyboard(products: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One button per (id, name) found by a /product search."""
+    return markup(*([(name, PickProduct(id=product_id))] for product_id, name in products))

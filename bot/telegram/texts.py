@@ -41,6 +41,7 @@ HELP = (
     "/trainees 所有学员的练习进度 (主管)\n"
     "/reload 重新加载话术库 (管理员)\n"
     "/learn 归类从聊天记录里学到的顾客说法 (管理员)"
+    "/product 设定当前商品 (id 或商品名), /product off 取消"
 )
 REFUSED = (
     "抱歉, 这个助手只对本店客服开放。需要使用请联系店长, 把你的 Telegram id 加进配置: {user_id}"
@@ -57,6 +58,9 @@ NOT_TEXT = "我只能看懂文字消息哦: 贴纸、图片和语音请把顾客
 EMPTY = "消息是空的, 请把顾客的原话粘贴过来。"
 
 DETECTED = "🎯 顾客在问: {intents}"
+PRODUCT_ASSUMED = "🛍 按商品: {name} ({id}, 来自{source}) · 不对请 /product 改"
+FOLLOW_UP = "↩️ 接着上一个问题 (顾客只换了颜色、尺码或商品)"
+TOPIC_OF = "{intent} · {topic}"
 NO_MATCH = "🤔 没有把握顾客在问什么, 可以先发这句请顾客说明:"
 NO_MATCH_HINT = "提示: 用 /intents 浏览话术库, 或把顾客的话补充完整再发给我。"
 DRAFT = "合并草稿 (按顾客提问顺序)"
@@ -88,6 +92,10 @@ TONE_SET = "默认语气已改为: {tone}"
 
 INTENTS_HEADER = "话术库「{library}」的意图 (第 {page}/{pages} 页), 点一个查看全部回复:"
 INTENT_REPLIES = "<b>{name}</b> ({intent}) · 例句如: {examples}\n\n{replies}"
+INTENT_TOPICS = "\n\n具体问题 ({count}): {topics}"
+WHY_TOPIC = "  ↳ 具体问题「{topic}」{score:.2f}: 最像「{example}」"
+WHY_NO_TOPIC = "  ↳ 没有明确的具体问题, 用这个意图的通用回复"
+WHY_PRODUCT = "🛍 商品: {name} ({id}), 来自{source}"
 BACK = "« 返回"
 PREV = "‹ 上一页"
 NEXT = "下一页 ›"
@@ -112,6 +120,7 @@ COMMANDS = {
     "export": "导出统计 CSV (主管)",
     "trainees": "学员练习进度 (主管)",
     "reload": "重新加载话术库 (管理员)",
+    "product": "设定当前商品",
 }
 # the command menu each role sees: staff in the default scope, managers and admins per chat
 ROLE_COMMANDS = {
@@ -223,3 +232,19 @@ TRAINEES_LINE = (
 )
 TRAINEES_ALL_FULL = "无 (全部满分)"
 TRAINEES_CHART = "每位学员每次练习的得分 (0-100)"
+
+# --- /product: the current product of a staff member's chat ------------------------------------
+
+PRODUCT_NO_CATALOG = (
+    "还没有商品目录: 请管理员在 config.yaml 的 library.catalog 写上 catalog.yaml 的路径, "
+    "再 /reload。"
+)
+PRODUCT_CURRENT = "当前商品: <b>{name}</b> ({id})\n/product off 取消, /product 商品名 换一个。"
+PRODUCT_NONE = (
+    "还没有当前商品。发 /product 加商品 id 或商品名 (如 /product 碎花裙), 或直接贴商品链接。"
+)
+PRODUCT_SET = "好的, 之后的回复按商品: <b>{name}</b> ({id})。"
+PRODUCT_OFF = "已取消当前商品, 回复不再按某个商品。"
+PRODUCT_PICK = "找到 {count} 个商品, 点一下选择:"
+PRODUCT_NOT_FOUND = "商品目录里没有找到「{query}」。试试商品 id, 或名字里的几个字。"
+PRODUCT_OFF_WORDS = {"off", "关", "取消", "清除", "none"}

@@ -41,7 +41,8 @@ def test_match_follows_the_contract_line_for_line():
         assert record["text"] == text
         assert set(record) == {"text", "intents", "replies"}
         assert all(
-            set(i) == {"intent", "score"} and 0 <= i["score"] <= 1 for i in record["intents"]
+            set(i) == {"intent", "score", "topic"} and 0 <= i["score"] <= 1
+            for i in record["intents"]
         )
         assert record["replies"] and all(isinstance(r, str) for r in record["replies"])
     first = records[0]

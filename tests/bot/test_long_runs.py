@@ -73,12 +73,14 @@ def test_bench_names_each_phase_as_it_starts():
     assert phases == [
         "shipped: csbot",
         "shipped: csbot + 缓存",
+        "shipped: 整条回复",
         "生成 1k 合成话术库",
         "1k: csbot",
         "1k: csbot + 缓存",
+        "1k: 整条回复",
         "冷启动 (3 个新进程)",
     ]
-    assert len(phases) == bench_steps([1000], baseline=False) and len(rows) == 4
+    assert len(phases) == bench_steps([1000], baseline=False) and len(rows) == 6
 
 
 def test_eval_reports_rows_done():

@@ -63,6 +63,9 @@ async def browse(
         examples=escape(" / ".join(intent.examples[:3])),
         replies=replies,
     )
+    if intent.topics:
+        topics = "、".join(escape(t.description or t.id) for t in intent.topics)
+        body += texts.INTENT_TOPICS.format(count=len(intent.topics), topics=topics)
     chunks = split_message(body)
     await query.message.edit_text(chunks[0], reply_markup=keyboards.back_keyboard(library, page))
     for chunk in chunks[1:]:

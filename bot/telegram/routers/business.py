@@ -20,7 +20,7 @@ from bot.telegram.formatting import suggestion_html
 from bot.telegram.middlewares import API_ERRORS, describe, role_of
 from bot.telegram.nudges import Scheduler, due_at, open_round
 from bot.telegram.routers.prefs import chat_prefs
-from intents import Suggestion, split_long
+from intents import Library, Suggestion, split_long
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,24 @@ async def on_message(
     if not text.strip():
         return
     library, tone = await chat_prefs(db, assistants, account.user_chat_id)
-    suggestion = assistants.get(library).suggest(text, tone=tone)
+    # one customer's chat: their last product and question carry over
+    context = assistants.conversations.get(("business", key), private=False)
+    suggestion = assistants.get(library).suggest(text, tone=tone, conversation=context)
     replied = await _answer_customer(
         bot, db, config, clock, account, message, conversation, suggestion
     )
-    await _copilot(bot, db, clock, account, message, suggestion, library, tone, replied)
+    await _copilot(
+        bot,
+        db,
+        clock,
+        account,
+        message,
+        suggestion,
+        library,
+        tone,
+        replied,
+        assistants.get(library).library,
+    )
 
 
 async def autoreply(message: Message, command: CommandObject, db: Storage, config: Config) -> None:
@@ -274,6 +287,7 @@ async def _copilot(
     library: str,
     tone: str,
     auto_replied: bool,
+    phrases: Library | None = None,
 ) -> None:
     """The suggested replies, privately in the owner's chat with the bot (never to the
     customer), stored as an exchange so the usual buttons (换一个, 语气, 👍👎) work on them."""
@@ -294,7 +308,7 @@ async def _copilot(
     ]
     if auto_replied:
         lines.append(texts.COPILOT_AUTO_REPLIED)
-    lines.append(suggestion_html(suggestion, tone))
+    lines.append(suggestion_html(suggestion, tone, phrases))
 
     async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
         return await bot.send_message(account.user_chat_id, chunk, reply_markup=markup)

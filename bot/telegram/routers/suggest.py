@@ -38,7 +38,10 @@ async def suggest(
     if earlier is not None and earlier[1]:
         return
     library, tone = await chat_prefs(db, assistants, message.chat.id)
-    suggestion = assistants.get(library).suggest(text, tone=tone)
+    assistant = assistants.get(library)
+    # a staff member's own chat: only /product or a pasted link carries over
+    conversation = assistants.conversations.get(("chat", message.chat.id), private=True)
+    suggestion = assistant.suggest(text, tone=tone, conversation=conversation)
     # stored before anything is sent, so a failed send never loses the exchange
     exchange = (
         earlier[0]
@@ -62,7 +65,7 @@ async def suggest(
         send,
         db,
         exchange=exchange,
-        html=suggestion_html(suggestion, tone),
+        html=suggestion_html(suggestion, tone, assistant.library),
         suggestion=suggestion,
         tone=tone,
         clock=clock,
@@ -85,7 +88,11 @@ async def stale(query: CallbackQuery) -> None:
 
 
 def _again(assistants: Assistants, exchange: Exchange, *, tone: str, variant: int) -> Suggestion:
-    return assistants.get(exchange.library).suggest(exchange.text, tone=tone, variant=variant)
+    # the chat's current product, read but not moved on: 换一个 is no new customer message
+    product = assistants.conversations.get(("chat", exchange.chat_id), private=True).product_id
+    return assistants.get(exchange.library).suggest(
+        exchange.text, tone=tone, variant=variant, product=product
+    )
 
 
 async def refine(
@@ -111,7 +118,8 @@ async def refine(
         tone = valid_tone(exchange.tone, assistants)
         suggestion = _again(assistants, exchange, tone=tone, variant=exchange.variant)
         if query.message:
-            await query.message.answer(why_html(suggestion))
+            library = assistants.get(exchange.library).library
+            await query.message.answer(why_html(suggestion, library))
         return
     current = valid_tone(exchange.tone, assistants)  # rows stored before tones were checked
     tone, variant = current, exchange.variant + 1
@@ -122,7 +130,9 @@ async def refine(
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:
             await query.message.edit_text(
-                split_message(suggestion_html(suggestion, tone))[-1],
+                split_message(
+                    suggestion_html(suggestion, tone, assistants.get(exchange.library).library)
+                )[-1],
                 reply_markup=keyboards.suggestion_keyboard(exchange.id, tone, suggestion.replies),
             )
         except TelegramBadRequest as exc:
