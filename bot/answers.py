@@ -34,6 +34,7 @@ class Answered:
     question: Question
     reply: str
     missing: tuple[str, ...]
+    product: str | None = None  # the product the reply assumed (given, linked, named, carried)
 
     @property
     def ok(self) -> bool:
@@ -93,5 +94,6 @@ def answer_all(
             )
         suggestion = assistant.suggest(q.text, product=q.product, conversation=conversation)
         reply = suggestion.replies[0] if suggestion.replies else ""
-        out.append(Answered(q, reply, missing_facts(reply, q.facts)))
+        product = suggestion.product.id if suggestion.product else None
+        out.append(Answered(q, reply, missing_facts(reply, q.facts), product))
     return out

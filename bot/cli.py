@@ -511,8 +511,10 @@ def _evaluate_answers(
     assistant = get_assistant(settings, library, catalog)
     answered = answer_all(assistant, questions, idle_seconds=settings.library.context_minutes * 60)
     groups = {
-        "不带商品": [a for a in answered if not a.question.product and not a.question.conversation],
-        "带商品": [a for a in answered if a.question.product and not a.question.conversation],
+        "不带商品": [a for a in answered if not a.product and not a.question.conversation],
+        "带商品 (指定、链接或商品名)": [
+            a for a in answered if a.product and not a.question.conversation
+        ],
         "对话中": [a for a in answered if a.question.conversation],
     }
     shown = 0

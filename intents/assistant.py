@@ -113,7 +113,7 @@ class Assistant:
             matches = [_need_match(n, 1.0 if follow_up else self.matcher.threshold) for n in needs]
         if conversation is not None:
             remembered = current.id if current is not None else None
-            conversation.remember(remembered, tuple(needs), pinned=pinned)
+            conversation.remember(remembered, tuple(needs), pinned=pinned, source=source)
         if not needs:
             options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
             replies = self._pick(options, count, variant)
@@ -170,7 +170,8 @@ class Assistant:
         if conversation is not None and conversation.product_id and self.catalog is not None:
             found = self.catalog.get(conversation.product_id)
             if found is not None:
-                return found, SOURCE_CONTEXT, False
+                told = conversation.product_source
+                return found, f"{SOURCE_CONTEXT} ({told})" if told else SOURCE_CONTEXT, False
         return None, "", False
 
     def _question(self, text: str, product: Product | None) -> str:
@@ -218,7 +219,12 @@ class Assistant:
         measures = parse_measures(text)
         if measures:
             mentions += re.findall(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}", plain)
-        previous = conversation.needs if conversation is not None else ()
+        # a chat may have switched library (/library) since: only this library's needs carry
+        previous = tuple(
+            n
+            for n in (conversation.needs if conversation is not None else ())
+            if n.intent in self.library.intent_ids
+        )
         # 黑色有吗 asks a question of its own; 黑色呢 (or an unmatched 黑色) re-asks the last one
         if previous and is_follow_up(plain, mentions, asks=bool(matches)):
             return list(carried(previous, color=color, size=size, measures=measures)), True
@@ -242,8 +248,8 @@ class Assistant:
             templates = self.library.product_replies.get(name, ())
             out += [(r, values) for r in self._ordered(templates, tone, "")]
         intent = self.library.intent(need.intent)
-        if need.topic is not None:
-            topic = intent.topic(need.topic)
+        topic = next((t for t in intent.topics if t.id == need.topic), None)
+        if topic is not None:
             out += [(r, None) for r in self._ordered(topic.replies, tone, match.clause)]
         out += [(r, None) for r in self._ordered(intent.replies, tone, match.clause)]
         return out

@@ -333,9 +333,7 @@ class _CatalogReader:
         fields = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
         product_id = self.scalar(fields.get(KEY_ID), node, f"商品缺少 {KEY_ID} (链接里的商品ID)")
         name = self.scalar(fields.get(KEY_NAME), node, f"商品 {product_id} 缺少 {KEY_NAME}")
-        if not product_id or not name:
-            return None
-        where = f"商品 {product_id}"
+        where = f"商品 {product_id or name or '(没有 id)'}"
         price = ""
         if KEY_PRICE in fields:
             price = self.scalar(fields[KEY_PRICE], node, f"{where} 的 {KEY_PRICE} 是空的")
@@ -360,6 +358,8 @@ class _CatalogReader:
             else:
                 continue
             self.error(fields[KEY_SOLD_OUT], f"{where} 的 {KEY_SOLD_OUT}: {message}")
+        if not product_id or not name:
+            return None  # reported above, after every other field was checked too
         return Product(
             id=product_id,
             name=name,

@@ -44,6 +44,7 @@ class Conversation:
     private: bool = False
     clock: Callable[[], float] = time.monotonic
     product_id: str | None = None
+    product_source: str = ""  # where the remembered product came from, for staff to see
     needs: tuple[Need, ...] = ()
     last_seen: float | None = None
 
@@ -56,15 +57,20 @@ class Conversation:
                 self.product_id = None
         self.last_seen = now
 
-    def remember(self, product_id: str | None, needs: tuple[Need, ...], *, pinned: bool) -> None:
+    def remember(
+        self, product_id: str | None, needs: tuple[Need, ...], *, pinned: bool, source: str = ""
+    ) -> None:
         if product_id is not None and (pinned or not self.private):
+            if product_id != self.product_id:
+                self.product_source = source
             self.product_id = product_id
         if needs and not self.private:
             self.needs = needs
 
-    def set_product(self, product_id: str | None) -> None:
+    def set_product(self, product_id: str | None, *, source: str = "/product") -> None:
         """/product ID (or /product off: None)."""
         self.product_id = product_id
+        self.product_source = source if product_id else ""
         self.last_seen = self.clock()
 
 

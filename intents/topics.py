@@ -97,7 +97,8 @@ class _IntentIndex:
         code = phonetic(text).replace(" ", "")
         words = [w for w in self.segmenter.cut(text) if len(w) > 1]
         chars = [ch for ch in text if ch > "\u2e7f" or ch.isalnum()]
-        features = {"c" + ch for ch in chars}
+        # characters on their own only for a one-character clause: bigrams carry the rest
+        features = {"c" + ch for ch in chars} if len(chars) < 2 else set()
         features.update("b" + a + b for a, b in itertools.pairwise(chars))
         features.update("p" + code[i : i + 2] for i in range(len(code) - 1))
         features.update("w" + w for w in words)
