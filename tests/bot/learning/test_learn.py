@@ -96,11 +96,14 @@ def test_file_holds_evidence_and_unplaced_groups_under_ignored_keys(shop: Path):
     learn(shop, "--out", str(out))
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     learned = {(item["intent"], item.get("topic")): item for item in data["learned"]}
-    address = learned[("shipping", "change_address")]  # the topic the agents' replies answer
-    assert "地址写错了怎么办" in address["examples"]
-    evidence = {e["example"]: e for e in address["evidence"]}
-    assert evidence["地址写错了怎么办"]["asked"] >= 2
-    assert "改好收货信息" in evidence["地址写错了怎么办"]["agent_reply"]
+    # the history's address changes the library still misses, under the topic the agents'
+    # replies answer, each with how often it was asked and what the agent said
+    address = learned[("shipping", "change_address")]
+    asked_for = set(shop_history.NEEDS[1].history)
+    assert address["examples"] and set(address["examples"]) <= asked_for
+    top = max(address["evidence"], key=lambda e: e["asked"])
+    assert top["example"] in address["examples"] and top["asked"] >= 2
+    assert "收货信息" in top["agent_reply"] or "地址" in top["agent_reply"]
     # chat that asks nothing is never placed: agents answer it, but politely, not with a need
     placed = {e for item in data["learned"] for e in item["examples"]}
     assert not placed & {"好的", "嗯嗯", "我在上班", "我家猫好可爱"}
