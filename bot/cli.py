@@ -644,15 +644,16 @@ def bench(
     missing = baseline_missing() if baseline else None
     if missing:
         err.print(missing, markup=False)
+    with_baseline = baseline and not missing
     shelf = catalog or settings.library.catalog or SHIPPED_PHRASES / "catalog" / "catalog.yaml"
     with _progress() as progress:
-        task = progress.add_task("准备", total=bench_steps(wanted, baseline=not missing))
+        task = progress.add_task("准备", total=bench_steps(wanted, baseline=with_baseline))
 
         def phase(name: str) -> None:
             progress.update(task, description=name, advance=1)
 
         rows, cold = run_bench(
-            path, wanted, count=count, baseline=not missing, step=phase, catalog_path=shelf
+            path, wanted, count=count, baseline=with_baseline, step=phase, catalog_path=shelf
         )
     table = Table(
         "话术库", "例句", "引擎", "建索引 s", "p50 ms", "p99 ms", "条/秒", show_edge=False
