@@ -57,7 +57,7 @@ def read_answers(path: Path) -> list[Question]:
             if n == 1 or not row or not row[0].strip():
                 continue
             if len(row) < len(HEADER):
-                raise ValueError(f"{path}:{n}: 需要四列: 文本<TAB>商品<TAB>对话<TAB>要点")
+                raise ValueError(f"{path}:{n}: 需要四列：文本<TAB>商品<TAB>对话<TAB>要点")
             text, product, conversation, facts = (cell.strip() for cell in row[:4])
             pieces = tuple(f.strip() for f in facts.split("|") if f.strip())
             rows.append(Question(text, product or None, conversation or None, pieces, n))

@@ -91,7 +91,7 @@ def synthetic(base: Library, size: int, *, seed: int = 11) -> Library:
                 for _ in range(size // count)
             )
         )
-        intents.append(Intent(f"synthetic_{n}", examples, (Reply("亲,收到~"),)))
+        intents.append(Intent(f"synthetic_{n}", examples, (Reply("亲，收到~"),)))
     return replace(base, id=f"synthetic{size}", intents=tuple(intents), out_of_scope=())
 
 
@@ -121,7 +121,7 @@ def cold_start(library_path: Path, catalog_path: Path | None = None) -> float:
         "from intents import Assistant, load_library\n"
         "from intents.catalog import load_catalog\n"
         f"a=Assistant(load_library({str(library_path)!r}), catalog={catalog})\n"
-        "a.suggest('包邮吗?几天能到')\n"
+        "a.suggest('包邮吗？几天能到')\n"
         "print(time.perf_counter()-t)"
     )
     runs = []
@@ -192,7 +192,7 @@ def bench(
             rows.append(
                 Row(name, examples, "TF-IDF+LR", built, *measure(model.predict, texts, warm))
             )
-    say("冷启动 (3 个新进程)")
+    say("冷启动（3 个新进程）")
     return rows, cold_start(library_path, catalog_path)
 
 

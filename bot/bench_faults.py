@@ -127,7 +127,7 @@ async def kills_during_bursts(
             await api.stop()
     note = f"存了两次的更新 {stored_twice}"
     return FaultRow(
-        f"每批 {size:,} 条更新, 中途 kill -9", tried, bursts * size, survived, lost, twice, flying,
+        f"每批 {size:,} 条更新，中途 kill -9", tried, bursts * size, survived, lost, twice, flying,
         note,
     )  # fmt: skip
 
@@ -161,7 +161,7 @@ async def kills_during_paced_load(
         await api.stop()
     lost, twice = tally(api, chats)
     return FaultRow(
-        f"匀速 {1 / gap:.0f} 条/秒, 中途 kill -9", kills, count, survived, lost, twice, flying
+        f"匀速 {1 / gap:.0f} 条/秒，中途 kill -9", kills, count, survived, lost, twice, flying
     )
 
 
@@ -185,7 +185,7 @@ async def sigterm_during_burst(workdir: Path, *, size: int, rng: random.Random) 
         await bot.kill()
         await api.stop()
     lost, twice = tally(api, chats)
-    note = f"{took:.1f} 秒后退出, 退出码 {code}"
+    note = f"{took:.1f} 秒后退出，退出码 {code}"
     return FaultRow("SIGTERM 在一批更新中途", 1, size, int(code == 0), lost, twice, 0, note)
 
 
@@ -253,7 +253,7 @@ async def fault_answers(workdir: Path, fault: str) -> FaultRow:
     try:
         await bot.start()
         await api.wait_for("getMe", timeout=120)
-        await api.message(chat, "包邮吗?几天能到")
+        await api.message(chat, "包邮吗？几天能到")
         [reply] = await api.wait_for("sendMessage", chat_id=chat, timeout=120)
         buttons = json.loads(reply.params["reply_markup"])["inline_keyboard"]
         data = next(
@@ -300,8 +300,8 @@ def bench_faults(*, kills: int = 10, burst: int = 1000, seed: int = 8) -> list[F
 
 def print_faults(out: Console, machine: str) -> None:
     """Run every scenario and print the table (what `csbot bench --faults` shows)."""
-    out.print(f"机器: {machine}; 机器人和假 Bot API 各一个进程, 走 127.0.0.1")
-    out.print("在途 = kill 那一刻已存但还没确认发出的回复: 重启后按发送日志决定补发还是不再发")
+    out.print(f"机器：{machine}；机器人和假 Bot API 各一个进程，走 127.0.0.1")
+    out.print("在途 = kill 那一刻已存但还没确认发出的回复：重启后按发送日志决定补发还是不再发")
     table = Table(
         "场景", "尝试", "更新", "挺过", "丢失", "回复两次", "kill 时在途", "备注", show_edge=False
     )

@@ -24,7 +24,7 @@ import yaml
 from bot.cli_common import err, fail, out
 from intents.catalog import CatalogError, load_catalog
 
-catalog_app = typer.Typer(help="商品目录: 从表格导入, 检查。", no_args_is_help=True)
+catalog_app = typer.Typer(help="商品目录：从表格导入，检查。", no_args_is_help=True)
 
 COLUMNS = {
     "id": ("id", "商品id", "商品ID", "宝贝id", "item_id"),
@@ -55,7 +55,7 @@ def _read_text(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError(f"{path}:0: 读不了这个文件: 请另存为 UTF-8 或 GBK 编码的 CSV")
+    raise ValueError(f"{path}:0: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
 def _header(row: list[str], path: Path) -> dict[str, int]:
@@ -67,7 +67,7 @@ def _header(row: list[str], path: Path) -> dict[str, int]:
             found.setdefault(key, n)
     missing = [k for k in ("id", "name") if k not in found]
     if missing:
-        wanted = "、".join(f"{k} ({COLUMNS[k][1]})" for k in missing)
+        wanted = "、".join(f"{k}（{COLUMNS[k][1]}）" for k in missing)
         raise ValueError(f"{path}:1: 表头缺少 {wanted} 列")
     return found
 
@@ -84,7 +84,7 @@ def _sizes(cell: str, where: str) -> list[dict[str, str]]:
                 row["weight"] = token
             else:
                 raise ValueError(
-                    f"{where}: 尺码 {size} 的 {token!r} 看不懂: 写成如 158-165cm 或 95-110斤"
+                    f"{where}: 尺码 {size} 的 {token!r} 看不懂：写成如 158-165cm 或 95-110斤"
                 )
         rows.append(row)
     return rows
@@ -117,7 +117,7 @@ def csv_to_catalog(path: Path) -> dict[str, Any]:
                 try:
                     product[key] = float(value.removesuffix("元"))
                 except ValueError:
-                    raise ValueError(f"{path}:{n}: 价格 {value!r} 应该是数字, 如 159") from None
+                    raise ValueError(f"{path}:{n}: 价格 {value!r} 应该是数字，如 159") from None
                 if product[key].is_integer():
                     product[key] = int(product[key])
             else:
@@ -128,9 +128,9 @@ def csv_to_catalog(path: Path) -> dict[str, Any]:
 
 @catalog_app.command("import")
 def import_csv(
-    file: Annotated[Path, typer.Argument(help="商品表格 CSV: 每行一个商品")],
+    file: Annotated[Path, typer.Argument(help="商品表格 CSV：每行一个商品")],
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="写到哪个 catalog.yaml (默认: 与 CSV 同名)")
+        Path | None, typer.Option("--out", help="写到哪个 catalog.yaml（默认：与 CSV 同名）")
     ] = None,
 ) -> None:
     """Turn a products CSV into catalog.yaml, checked with the catalogue loader."""
@@ -153,6 +153,6 @@ def import_csv(
         scratch.unlink()
         for problem in exc.problems:
             err.print(str(problem).replace(str(scratch), str(target)), markup=False)
-        fail(f"没有写入 {target}: 请按上面的提示改 {file} 再导入")
+        fail(f"没有写入 {target}：请按上面的提示改 {file} 再导入")
     scratch.replace(target)  # an existing catalogue is replaced only by a valid one
-    out.print(f"已写入 {target}: {len(catalog)} 个商品。", markup=False)
+    out.print(f"已写入 {target}：{len(catalog)} 个商品。", markup=False)

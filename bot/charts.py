@@ -50,7 +50,7 @@ def cjk_font() -> str:
         from noto_cjk_sans_otc import FONT_PATH
     except ImportError:
         raise ChartFontError(
-            "缺少中文字体包, 图表里的中文会显示成方框; 请安装: pip install noto-cjk-sans-otc"
+            "缺少中文字体包，图表里的中文会显示成方框；请安装：pip install noto-cjk-sans-otc"
         ) from None
     import matplotlib
     from matplotlib import font_manager
@@ -141,7 +141,7 @@ def report_figure(report: Report) -> Figure:
             patch.set_alpha(0.6)
     for name in report.agents:
         if not len(seconds[name]):
-            spread.text(positions[name], 1, "无已回复", ha="center", va="bottom", color="0.35")
+            spread.text(positions[name], 1, "没有回复记录", ha="center", va="bottom", color="0.35")
     spread.set_xticks(list(positions.values()), list(positions), rotation=20)
     spread.set_xlim(0.4, len(positions) + 0.6)
     targets = report.targets
@@ -163,7 +163,7 @@ def report_figure(report: Report) -> Figure:
     spread.yaxis.set_major_locator(FixedLocator([t for t in SECOND_TICKS if t <= top]))
     spread.yaxis.set_minor_locator(NullLocator())
     _plain_numbers(spread)
-    spread.set_ylabel("响应时间 (秒)")
+    spread.set_ylabel("响应时间（秒）")
     spread.set_title("各客服响应时间分布")
     spread.legend(loc="upper right", fontsize="small")
     spread.grid(axis="y", alpha=0.3)
@@ -183,7 +183,7 @@ def report_figure(report: Report) -> Figure:
     _plain_numbers(daily, percent=True)
     _date_axis(daily, every_day)
     daily.set_ylabel("达标率")
-    daily.set_title("每日达标率 (当天按时回复的轮次占比)")
+    daily.set_title("每日达标率（当天按时回复的轮次占比）")
     daily.grid(alpha=0.3)
     if per_day:
         daily.legend(loc="lower left", fontsize="small")
@@ -192,7 +192,7 @@ def report_figure(report: Report) -> Figure:
 
 
 def report_caption(report: Report) -> str:
-    return f"{report.period_text()} · 数据库 {report.database or '(内存)'}"
+    return f"{report.period_text()} · 数据库 {report.database or '（内存）'}"
 
 
 # --- practice progress (/progress, /trainees) --------------------------------------------------
@@ -209,7 +209,7 @@ def skills_figure(
     ax.plot(
         when, [s.total for s in sessions], marker="s", color="black", linewidth=2.2, label="总分"
     )
-    ax.set_ylabel("得分 (占满分 %)")
+    ax.set_ylabel("得分（占满分 %）")
     ax.set_title("各项技能得分")
     _progress_axes(ax, when)
     return fig

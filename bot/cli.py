@@ -32,21 +32,21 @@ from intents.context import Conversation
 from intents.library import TONES
 
 app = typer.Typer(
-    help="客服话术助手: 粘贴顾客的话, 得到可以直接发送的回复。",
+    help="客服话术助手：粘贴顾客的话，得到可以直接发送的回复。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 LibraryOption = Annotated[
-    Path | None, typer.Option("--library", help="话术库文件或文件夹 (默认: 配置里的默认库)")
+    Path | None, typer.Option("--library", help="话术库文件或文件夹（默认：配置里的默认库）")
 ]
 ToneOption = Annotated[str | None, typer.Option("--tone", help="亲切 或 正式")]
 CatalogOption = Annotated[
     Path | None,
-    typer.Option("--catalog", help="商品目录 catalog.yaml (默认: 配置里的 library.catalog)"),
+    typer.Option("--catalog", help="商品目录 catalog.yaml（默认：配置里的 library.catalog）"),
 ]
 ProductOption = Annotated[
-    str | None, typer.Option("--product", help="当前商品的 id (消息里的链接或商品名优先)")
+    str | None, typer.Option("--product", help="当前商品的 id（消息里的链接或商品名优先）")
 ]
 
 
@@ -89,7 +89,7 @@ def match(
         bool,
         typer.Option(
             "--jsonl",
-            help='每行一个 JSON {"text", "conversation", "product"}; 同一对话延续上文',
+            help='每行一个 JSON {"text", "conversation", "product"}；同一对话延续上文',
         ),
     ] = False,
 ) -> None:
@@ -121,7 +121,7 @@ def match(
             if with_product:
                 record["product"] = suggestion.product.id if suggestion.product else None
         except Exception as exc:  # one odd line must never stop the stream
-            err.print(f"csbot match: 这一行无法处理 ({type(exc).__name__}: {exc})", markup=False)
+            err.print(f"csbot match：这一行无法处理（{type(exc).__name__}: {exc}）", markup=False)
             record = {"text": text, "intents": [], "replies": []}
             if with_product:
                 record["product"] = None
@@ -172,18 +172,18 @@ def _check_product(assistant: Assistant, product: str | None) -> None:
     if product is None:
         return
     if assistant.catalog is None:
-        fail("--product 需要商品目录: 用 --catalog PATH, 或在配置里写 library.catalog", 2)
+        fail("--product 需要商品目录：用 --catalog PATH，或在配置里写 library.catalog", 2)
     if assistant.catalog.get(product) is None:
-        fail(f"商品目录里没有 id 为 {product} 的商品 ({assistant.catalog.path})", 2)
+        fail(f"商品目录里没有 id 为 {product} 的商品（{assistant.catalog.path}）", 2)
 
 
 def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None) -> None:
     if suggestion.product is not None:
         p = suggestion.product
-        how = f", 来自{suggestion.product_source}" if suggestion.product_source else ""
-        out.print(f"商品: {p.name} ({p.id}{how})", markup=False)
+        how = f"，来自{suggestion.product_source}" if suggestion.product_source else ""
+        out.print(f"商品：{p.name}（{p.id}{how}）", markup=False)
     if suggestion.follow_up:
-        out.print("接着上一个问题: 顾客只换了颜色、尺码或商品", markup=False)
+        out.print("接着上一个问题：顾客只换了颜色、尺码或商品", markup=False)
     if suggestion.matches:
         table = Table(
             "意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False
@@ -203,7 +203,7 @@ def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None)
             )
         out.print(table)
     else:
-        out.print("没有把握的意图: 建议先请顾客说明需求。")
+        out.print("没有把握的意图：建议先请顾客说明需求。")
     for n, reply in enumerate(suggestion.replies, 1):
         out.print(f"[bold]{n}.[/bold] ", end="")
         out.print(reply, markup=False)
@@ -229,9 +229,9 @@ def chat(
     conversation.set_product(product)
     interactive = sys.stdin.isatty()
     if interactive:
-        out.print(f"客服话术助手 · 话术库 {assistant.library.name} · 输入顾客的话, Ctrl-D 退出")
+        out.print(f"客服话术助手 · 话术库 {assistant.library.name} · 输入顾客的话，Ctrl-D 退出")
         if assistant.catalog is not None:
-            out.print("/product ID 或商品名: 设定当前商品; /product off: 取消")
+            out.print("/product ID 或商品名：设定当前商品；/product off：取消")
     while True:
         try:
             line = input("顾客> " if interactive else "")
@@ -257,7 +257,7 @@ def _console_product(assistant: Assistant, conversation: Conversation, query: st
     """/product in the console: show, set (by id or name) or clear the current product."""
     catalog = assistant.catalog
     if catalog is None:
-        out.print("没有商品目录: 用 --catalog PATH, 或在配置里写 library.catalog", markup=False)
+        out.print("没有商品目录：用 --catalog PATH，或在配置里写 library.catalog", markup=False)
         return
     if query.lower() in {"off", "关", "取消", "清除"}:
         conversation.set_product(None)
@@ -265,14 +265,14 @@ def _console_product(assistant: Assistant, conversation: Conversation, query: st
         return
     if not query:
         current = catalog.get(conversation.product_id or "")
-        out.print(f"当前商品: {current.name} ({current.id})" if current else "还没有当前商品。")
+        out.print(f"当前商品：{current.name}（{current.id}）" if current else "还没有当前商品。")
         return
     found = catalog.search(query)
     if len(found) == 1 or (found and catalog.get(query)):
         conversation.set_product(found[0].id)
-        out.print(f"当前商品: {found[0].name} ({found[0].id})", markup=False)
+        out.print(f"当前商品：{found[0].name}（{found[0].id}）", markup=False)
     elif found:
-        out.print("找到几个商品, 用 /product ID 选一个:", markup=False)
+        out.print("找到几个商品，用 /product ID 选一个：", markup=False)
         for p in found:
             out.print(f"  {p.id}  {p.name}", markup=False)
     else:
@@ -287,8 +287,8 @@ def start(config: ConfigOption = None) -> None:
         run(config=config, webhook=None)
         return
     err.print(
-        "没有配置 Telegram token, 先打开离线控制台。要接入 Telegram: 把 @BotFather 给的 token "
-        "写进 config.yaml 的 telegram.token (或设置环境变量 CSBOT_TELEGRAM_TOKEN), 再 make run。",
+        "没有配置 Telegram token，先打开离线控制台。要接入 Telegram：把 @BotFather 给的 token "
+        "写进 config.yaml 的 telegram.token（或设置环境变量 CSBOT_TELEGRAM_TOKEN），再 make run。",
         markup=False,
     )
     chat(config=config, library=None, tone=None, catalog=None, product=None)
@@ -299,7 +299,7 @@ def run(
     config: ConfigOption = None,
     webhook: Annotated[
         str | None,
-        typer.Option(help="用 webhook 代替长轮询: 对外的 HTTPS 地址, 如 https://example.com/tg"),
+        typer.Option(help="用 webhook 代替长轮询：对外的 HTTPS 地址，如 https://example.com/tg"),
     ] = None,
 ) -> None:
     """Start the Telegram bot: long polling, or a webhook server with --webhook URL."""
@@ -312,8 +312,8 @@ def run(
     token = settings.telegram.token
     if not token:
         fail(
-            "没有 Telegram token: 在 config.yaml 写 telegram.token, 或设置环境变量 "
-            "CSBOT_TELEGRAM_TOKEN (token 向 @BotFather 申请)",
+            "没有 Telegram token：在 config.yaml 写 telegram.token，或设置环境变量 "
+            "CSBOT_TELEGRAM_TOKEN（token 向 @BotFather 申请）",
             2,
         )
     setup_logging([token.get(), settings.telegram.webhook_secret.get()])
@@ -322,7 +322,7 @@ def run(
     except StartupError as exc:
         fail(str(exc))
     except LibraryError as exc:
-        fail(f"话术库有问题, 机器人没有启动:\n{exc}")
+        fail(f"话术库有问题，机器人没有启动：\n{exc}")
     except KeyboardInterrupt:
         pass
 
@@ -332,7 +332,7 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="话术库、练习场景或商品目录的文件、文件夹 (默认 phrases/ 全部和配置里的商品目录)"
+            help="话术库、练习场景或商品目录的文件、文件夹（默认 phrases/ 全部和配置里的商品目录）"
         ),
     ] = None,
     config: ConfigOption = None,
@@ -438,7 +438,7 @@ def evaluate_cmd(
     file: Annotated[
         Path,
         typer.Argument(
-            help="带标注的 TSV (文本<TAB>意图[<TAB>标签]), 或答案文件 (text/product/…/facts)"
+            help="带标注的 TSV（文本<TAB>意图[<TAB>标签]），或答案文件（text/product/…/facts）"
         ),
     ],
     config: ConfigOption = None,
@@ -447,7 +447,7 @@ def evaluate_cmd(
     errors: Annotated[int, typer.Option(help="列出多少条判错的句子")] = 0,
     baseline: Annotated[bool, typer.Option(help="同时评测 TF-IDF 基线")] = True,
     unseen: Annotated[
-        bool, typer.Option(help="只评测和话术库例句不完全相同的行 (规范化之后比较)")
+        bool, typer.Option(help="只评测和话术库例句不完全相同的行（规范化之后比较）")
     ] = False,
 ) -> None:
     """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline; or, on an
@@ -468,7 +468,7 @@ def evaluate_cmd(
         known = {normalize(e) for i in assistant.library.intents for e in i.examples}
         known |= {normalize(e) for e in assistant.library.out_of_scope}
         kept = [row for row in rows if normalize(row.text) not in known]
-        out.print(f"--unseen: 跳过 {len(rows) - len(kept)} 行与例句相同的句子")
+        out.print(f"--unseen：跳过 {len(rows) - len(kept)} 行与例句相同的句子")
         rows = kept
     missing = baseline_missing() if baseline else None
     if missing:
@@ -485,11 +485,11 @@ def evaluate_cmd(
 
         reports = [judged("csbot", matcher_predict(assistant.matcher))]
         if baseline and not missing:
-            training = progress.add_task("训练 TF-IDF+LR 基线 (约 20 秒)", total=None)
+            training = progress.add_task("训练 TF-IDF+LR 基线（约 20 秒）", total=None)
             model = Baseline(assistant.library)
             progress.remove_task(training)
             reports.append(judged("TF-IDF+LR", model.predict))
-    table = Table(f"{file.name} ({len(rows)} 行)", *(r.name for r in reports), show_edge=False)
+    table = Table(f"{file.name}（{len(rows)} 行）", *(r.name for r in reports), show_edge=False)
     table.add_row(
         "in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports)
     )
@@ -510,7 +510,7 @@ def evaluate_cmd(
     ours = reports[0]
     labels = sorted({g for g, _ in ours.confusion} | {p for _, p in ours.confusion})
     confusion = Table(
-        "标注 \\ 预测", *labels, title="csbot 混淆表 (单意图和 none 行的第一名)", show_edge=False
+        "标注 \\ 预测", *labels, title="csbot 混淆表（单意图和 none 行的第一名）", show_edge=False
     )
     for gold in labels:
         if any(g == gold for g, _ in ours.confusion):
@@ -547,7 +547,7 @@ def _evaluate_answers(
     answered = answer_all(assistant, questions, idle_seconds=settings.library.context_minutes * 60)
     groups = {
         "不带商品": [a for a in answered if not a.product and not a.question.conversation],
-        "带商品 (指定、链接或商品名)": [
+        "带商品（指定、链接或商品名）": [
             a for a in answered if a.product and not a.question.conversation
         ],
         "对话中": [a for a in answered if a.question.conversation],
@@ -561,7 +561,7 @@ def _evaluate_answers(
                 f"{a.reply}",
                 markup=False,
             )
-    table = Table(f"{file.name} ({len(answered)} 问)", "首条回复答对", show_edge=False)
+    table = Table(f"{file.name}（{len(answered)} 问）", "首条回复答对", show_edge=False)
     for name, group in groups.items():
         if group:
             right = sum(a.ok for a in group)
@@ -579,18 +579,20 @@ def bench(
     config: ConfigOption = None,
     catalog: CatalogOption = None,
     count: Annotated[int, typer.Option(help="每个话术库测多少条消息")] = 5000,
-    sizes: Annotated[str, typer.Option(help="合成话术库的例句数, 逗号分隔")] = "10000,100000",
-    baseline: Annotated[bool, typer.Option(help="同时测 TF-IDF 基线 (10 万例句时训练较慢)")] = True,
+    sizes: Annotated[str, typer.Option(help="合成话术库的例句数，逗号分隔")] = "10000,100000",
+    baseline: Annotated[
+        bool, typer.Option(help="同时测 TF-IDF 基线（10 万例句时训练较慢）")
+    ] = True,
     bot: Annotated[
-        bool, typer.Option("--bot", help="改测机器人: 经本机假 Bot API 的往返延迟, 1/10/50 个聊天")
+        bool, typer.Option("--bot", help="改测机器人：经本机假 Bot API 的往返延迟，1/10/50 个聊天")
     ] = False,
     report: Annotated[
-        int, typer.Option("--report", help="改测报表: 先写入这么多条消息, 再计时出一次报表")
+        int, typer.Option("--report", help="改测报表：先写入这么多条消息，再计时出一次报表")
     ] = 0,
     faults: Annotated[
         bool,
         typer.Option(
-            "--faults", help="改测可靠性: 成批消息中途 kill -9、伪造的更新、每个 Bot API 方法答错"
+            "--faults", help="改测可靠性：成批消息中途 kill -9、伪造的更新、每个 Bot API 方法答错"
         ),
     ] = False,
 ) -> None:
@@ -605,17 +607,17 @@ def bench(
         print_faults(out, machine())
         return
     if report:
-        out.print(f"机器: {machine()}")
+        out.print(f"机器：{machine()}")
         with _progress() as progress:
-            task = progress.add_task(f"写入 {report:,} 条消息, 再出一次全量报表", total=report)
+            task = progress.add_task(f"写入 {report:,} 条消息，再出一次全量报表", total=report)
             stored, load_s, report_s = bench_report(
                 report, stored=lambda n: progress.advance(task, n)
             )
-        out.print(f"写入 {stored:,} 条消息用时 {load_s:.1f} s; 全量报表用时 {report_s:.2f} s")
+        out.print(f"写入 {stored:,} 条消息用时 {load_s:.1f} s；全量报表用时 {report_s:.2f} s")
         return
     if bot:
-        out.print(f"机器: {machine()}; 机器人和假 Bot API 各一个进程, 走 127.0.0.1")
-        out.print("每个聊天约每秒贴一条顾客消息 (客服的节奏); 满载 = 收到回复立刻再发")
+        out.print(f"机器：{machine()}；机器人和假 Bot API 各一个进程，走 127.0.0.1")
+        out.print("每个聊天约每秒贴一条顾客消息（客服的节奏）；满载 = 收到回复立刻再发")
         table = Table(
             "并发聊天", "更新数", "p50 ms", "p99 ms", "更新/秒", "满载 更新/秒", show_edge=False
         )
@@ -640,7 +642,7 @@ def bench(
     settings = get_config(config)
     path = library or settings.library_path()
     wanted = [int(s) for s in sizes.split(",") if s.strip()]
-    out.print(f"机器: {machine()}; 单进程单线程 (一个核)")
+    out.print(f"机器：{machine()}；单进程单线程（一个核）")
     missing = baseline_missing() if baseline else None
     if missing:
         err.print(missing, markup=False)
@@ -669,14 +671,14 @@ def bench(
             f"{r.per_second:,.0f}",
         )
     out.print(table)
-    out.print(f"冷启动 (新进程, 从 import 到第一条回复, 含商品目录 {shelf}): {cold:.2f} s")
+    out.print(f"冷启动（新进程，从 import 到第一条回复，含商品目录 {shelf}）：{cold:.2f} s")
 
 
 @app.command()
 def practice(
     config: ConfigOption = None,
-    scenario: Annotated[str | None, typer.Option(help="场景 id (不填则列出来选)")] = None,
-    name: Annotated[str, typer.Option(help="练习者的名字, 用于记录进度")] = "控制台",
+    scenario: Annotated[str | None, typer.Option(help="场景 id（不填则列出来选）")] = None,
+    name: Annotated[str, typer.Option(help="练习者的名字，用于记录进度")] = "控制台",
 ) -> None:
     """Practise with a customer played by the assistant: timed, scored, explained."""
     import asyncio

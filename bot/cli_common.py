@@ -14,7 +14,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="配置文件 (默认 ./config.yaml, 没有则用默认值)")
+    Path | None, typer.Option("--config", help="配置文件（默认 ./config.yaml，没有则用默认值）")
 ]
 
 

@@ -188,7 +188,7 @@ def load_config(
         path = Path(path)
         if not path.is_file():
             raise ConfigError(
-                f"{path}:0: 找不到配置文件 (可以复制 config.example.yaml 为 config.yaml)"
+                f"{path}:0: 找不到配置文件（可以复制 config.example.yaml 为 config.yaml）"
             )
         data, lines = _read(path)
         base = path.resolve().parent
@@ -288,7 +288,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: 配置文件顶层应该是 键: 值 的映射")
+        raise ConfigError(f"{path}:1: 配置文件顶层应该是「键: 值」的映射")
     lines: dict[str, int] = {}
 
     def walk(node: yaml.Node, prefix: str) -> None:
@@ -334,7 +334,7 @@ class _Sections:
     def section(self, key: str) -> dict[str, Any]:
         value = self.data.get(key) or {}
         if not isinstance(value, dict):
-            self.fail(key, "应该是 键: 值 的映射")
+            self.fail(key, "应该是「键: 值」的映射")
             return {}
         return value
 
@@ -344,7 +344,7 @@ class _Sections:
     def mapping(self, section: dict[str, Any], key: str) -> dict[str, Any]:
         value = self._get(section, key, None) or {}
         if not isinstance(value, dict):
-            self.fail(key, "应该是 键: 值 的映射")
+            self.fail(key, "应该是「键: 值」的映射")
             return {}
         return value
 
@@ -430,7 +430,7 @@ class _Sections:
         value = self.text(section, key, default).strip()
         host, colon, port = value.rpartition(":")
         if not (colon and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
-            self.fail(key, f"{value!r} 应该写成 主机:端口，例如 0.0.0.0:8080")
+            self.fail(key, f"{value!r} 应该写成「主机:端口」，例如 0.0.0.0:8080")
             return default
         if host and not _host_ok(host):  # empty: every interface
             self.fail(key, f"{host!r} 不是主机名或 IP 地址，例如 0.0.0.0:8080")

@@ -14,7 +14,7 @@ NONE = "none"
 Predict = Callable[[str], list[str]]
 #: What to install for the TF-IDF baseline: scikit-learn comes with the dev extras only.
 BASELINE_INSTALL = (
-    "没有安装 scikit-learn, 跳过 TF-IDF+LR 基线; 需要基线请安装开发依赖: pip install -e '.[dev]'"
+    "没有安装 scikit-learn，跳过 TF-IDF+LR 基线；需要基线请安装开发依赖：pip install -e '.[dev]'"
 )
 
 
@@ -75,7 +75,7 @@ def read_tsv(path: Path) -> list[Labelled]:
             if not row or (n == 1 and row[0] == "text"):
                 continue
             if len(row) < 2:
-                raise ValueError(f"{path}:{n}: 需要两列: 文本<TAB>意图")
+                raise ValueError(f"{path}:{n}: 需要两列：文本<TAB>意图")
             labels = tuple(x.strip() for x in row[1].split(",") if x.strip() and x.strip() != NONE)
             tags = tuple(t.strip() for t in row[2].split(",") if t.strip()) if len(row) > 2 else ()
             rows.append(Labelled(row[0], labels, tags))

@@ -270,7 +270,7 @@ class Storage:
         version = await self.schema_version()
         if version > len(MIGRATIONS):
             raise RuntimeError(
-                f"{self.path}: 数据库结构版本 {version} 比程序认识的 {len(MIGRATIONS)} 新, "
+                f"{self.path}: 数据库结构版本 {version} 比程序认识的 {len(MIGRATIONS)} 新，"
                 "请升级 csbot"
             )
         while version < len(MIGRATIONS):

@@ -289,19 +289,19 @@ class _CatalogReader:
 
     def read(self) -> list[Product]:
         if not self.path.is_file():
-            self.error(0, "找不到商品目录文件: 请检查 library.catalog 或 --catalog 的路径")
+            self.error(0, "找不到商品目录文件：请检查 library.catalog 或 --catalog 的路径")
             return []
         try:
             root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            self.error(mark.line + 1 if mark else 0, f"YAML 语法错误: {exc.problem or exc.context}")
+            self.error(mark.line + 1 if mark else 0, f"YAML 语法错误：{exc.problem or exc.context}")
             return []
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.error(0, f"读不了这个文件: {exc}")
+            self.error(0, f"读不了这个文件：{exc}")
             return []
         if not isinstance(root, yaml.MappingNode):
-            self.error(root or 1, "商品目录应该是 version: 1 和 products: 列表")
+            self.error(root or 1, "商品目录应该是「version: 1」和「products:」列表")
             return []
         top = {str(k.value): v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
         version = top.get(KEY_VERSION)
@@ -311,7 +311,7 @@ class _CatalogReader:
             self.error(version, f"{KEY_VERSION} 必须是 {CATALOG_VERSION}")
         products = top.get(KEY_PRODUCTS)
         if not isinstance(products, yaml.SequenceNode) or not products.value:
-            self.error(products or root, f"{KEY_PRODUCTS} 应该是商品列表 (每项以 - id: 开头)")
+            self.error(products or root, f"{KEY_PRODUCTS} 应该是商品列表（每项以「- id:」开头）")
             return []
         out: list[Product] = []
         seen: dict[str, int] = {}
@@ -320,7 +320,7 @@ class _CatalogReader:
             if product is None:
                 continue
             if product.id in seen:
-                self.error(node, f"商品 id {product.id} 重复了 (第一次在第 {seen[product.id]} 行)")
+                self.error(node, f"商品 id {product.id} 重复了（第一次在第 {seen[product.id]} 行）")
                 continue
             seen[product.id] = product.line
             out.append(product)
@@ -328,12 +328,12 @@ class _CatalogReader:
 
     def product(self, node: yaml.Node) -> Product | None:
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, "每个商品应该是 键: 值 的映射 (id、name、colors …)")
+            self.error(node, "每个商品应该是「键: 值」的映射（id、name、colors …）")
             return None
         fields = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
-        product_id = self.scalar(fields.get(KEY_ID), node, f"商品缺少 {KEY_ID} (链接里的商品ID)")
+        product_id = self.scalar(fields.get(KEY_ID), node, f"商品缺少 {KEY_ID}（链接里的商品ID）")
         name = self.scalar(fields.get(KEY_NAME), node, f"商品 {product_id} 缺少 {KEY_NAME}")
-        where = f"商品 {product_id or name or '(没有 id)'}"
+        where = f"商品 {product_id or name or '（没有 id）'}"
         price = ""
         if KEY_PRICE in fields:
             price = self.scalar(fields[KEY_PRICE], node, f"{where} 的 {KEY_PRICE} 是空的")
@@ -341,7 +341,7 @@ class _CatalogReader:
             try:
                 value = float(price)
             except ValueError:
-                self.error(fields[KEY_PRICE], f"{where} 的 {KEY_PRICE} 应该是数字 (元), 如 159")
+                self.error(fields[KEY_PRICE], f"{where} 的 {KEY_PRICE} 应该是数字（元），如 159")
                 price = ""
             else:
                 price = f"{value:g}"
@@ -378,7 +378,7 @@ class _CatalogReader:
             return []
         if not isinstance(node, yaml.SequenceNode):
             self.error(
-                node, f"{where} 的 {KEY_SIZES} 应该是列表, 每项如 {{size: M, height: 158-165cm}}"
+                node, f"{where} 的 {KEY_SIZES} 应该是列表，每项如 {{size: M, height: 158-165cm}}"
             )
             return []
         rows = []
@@ -400,7 +400,7 @@ class _CatalogReader:
                 if text and parsed is None:
                     self.error(
                         fields[key],
-                        f"{where} {size} 码的 {key} {text!r} 看不懂: 写成如 158-165{unit}",
+                        f"{where} {size} 码的 {key} {text!r} 看不懂：写成如 158-165{unit}",
                     )
                 ranges[key] = (parsed, text)
             rows.append(

@@ -318,7 +318,7 @@ class _Reader:
             self.error(*yaml_problem(exc, source))
             return
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.error(0, f"读不了这个文件: {exc}")
+            self.error(0, f"读不了这个文件：{exc}")
             return
         if root is None:
             self.error(1, "文件是空的")
@@ -360,14 +360,14 @@ class _Reader:
             if KEY_LEARNED not in top:
                 self.error(root, f"缺少 {KEY_INTENTS}: 列出至少一个意图")
         elif not isinstance(intents, yaml.SequenceNode):
-            self.error(intents, f"{KEY_INTENTS} 应该是列表 (每项以 - 开头)")
+            self.error(intents, f"{KEY_INTENTS} 应该是列表（每项以 - 开头）")
         else:
             for item in intents.value:
                 self.read_intent(item)
 
     def read_defaults(self, node: yaml.Node) -> None:
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{KEY_DEFAULTS} 应该是 名字: 值 的映射")
+            self.error(node, f"{KEY_DEFAULTS} 应该是「名字: 值」的映射")
             return
         for key, value in node.value:
             name = self.scalar(key)
@@ -383,13 +383,13 @@ class _Reader:
 
     def read_product_replies(self, node: yaml.Node) -> None:
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{KEY_PRODUCT_REPLIES} 应该是 模板名: 回复列表 的映射")
+            self.error(node, f"{KEY_PRODUCT_REPLIES} 应该是「模板名: 回复列表」的映射")
             return
         for key, value in node.value:
             name = self.scalar(key)
             if name not in PRODUCT_REPLIES:
                 known = ", ".join(PRODUCT_REPLIES)
-                self.error(key, f"{KEY_PRODUCT_REPLIES} 里有不认识的模板 {name!r} (可用: {known})")
+                self.error(key, f"{KEY_PRODUCT_REPLIES} 里有不认识的模板 {name!r}（可用：{known}）")
                 continue
             if name in self.product_replies:
                 self.error(key, f"{KEY_PRODUCT_REPLIES}.{name} 重复了")
@@ -436,7 +436,7 @@ class _Reader:
         if node is None:
             return []
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{intent_id}.{KEY_TOPICS} 应该是列表 (每项以 - {KEY_TOPIC}: 开头)")
+            self.error(node, f"{intent_id}.{KEY_TOPICS} 应该是列表（每项以 - {KEY_TOPIC}: 开头）")
             return []
         return [t for t in map(lambda item: self.read_topic(item, intent_id), node.value) if t]
 
@@ -454,17 +454,17 @@ class _Reader:
         here = f"{self.path}:{_line(node)}"
         if topic_id in self.topic_lines:
             first = self.topic_lines[topic_id]
-            self.error(fields[KEY_TOPIC], f"话题 id {topic_id!r} 重复了 (第一次在 {first})")
+            self.error(fields[KEY_TOPIC], f"话题 id {topic_id!r} 重复了（第一次在 {first}）")
         self.topic_lines.setdefault(topic_id, here)
         if KEY_DESCRIPTION not in fields:
-            self.error(node, f"{where} 缺少 {KEY_DESCRIPTION}: 给客服看的简短中文名, 如 运费险")
+            self.error(node, f"{where} 缺少 {KEY_DESCRIPTION}: 给客服看的简短中文名，如 运费险")
         examples = list(
             dict.fromkeys(self.strings(fields.get(KEY_EXAMPLES), f"{topic_id}.{KEY_EXAMPLES}"))
         )
         if len(examples) < TOPIC_MIN_EXAMPLES:
             self.error(
                 fields.get(KEY_EXAMPLES, node),
-                f"{where} 只有 {len(examples)} 条不同的 {KEY_EXAMPLES}, 至少要 "
+                f"{where} 只有 {len(examples)} 条不同的 {KEY_EXAMPLES}，至少要 "
                 f"{TOPIC_MIN_EXAMPLES} 条顾客的不同说法",
             )
         replies = self.replies(fields.get(KEY_REPLIES), f"{topic_id}.{KEY_REPLIES}")
@@ -472,7 +472,7 @@ class _Reader:
         if missing:
             self.error(
                 fields.get(KEY_REPLIES, node),
-                f"{where} 缺少{'、'.join(missing)}语气的回复: 每种语气 ({' 和 '.join(TONES)}) "
+                f"{where} 缺少{'、'.join(missing)}语气的回复：每种语气（{' 和 '.join(TONES)}）"
                 f"至少一条",
             )
         return Topic(
@@ -489,7 +489,7 @@ class _Reader:
     def read_learned(self, node: yaml.Node) -> None:
         """``learned:`` items: more examples and replies for an intent defined in any file."""
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{KEY_LEARNED} 应该是列表 (每项以 - {KEY_INTENT}: 开头)")
+            self.error(node, f"{KEY_LEARNED} 应该是列表（每项以 - {KEY_INTENT}: 开头）")
             return
         for item in node.value:
             fields = self.mapping(item, f"{KEY_LEARNED} 的一项", _LEARNED_KEYS)
@@ -511,7 +511,7 @@ class _Reader:
         for node, path, intent_id, topic_id, examples, replies in self.learned:
             if intent_id not in by_id:
                 known = ", ".join(sorted(by_id))
-                message = f"{KEY_LEARNED} 里的意图 {intent_id!r} 在话术库里没有 (有: {known})"
+                message = f"{KEY_LEARNED} 里的意图 {intent_id!r} 在话术库里没有（有：{known}）"
                 self.problems.append(Problem(path, _line(node), message))
                 continue
             n = by_id[intent_id]
@@ -520,7 +520,7 @@ class _Reader:
             if topic_id and topic_id not in topics:
                 known = ", ".join(sorted(topics)) or "无"
                 message = (
-                    f"{KEY_LEARNED} 里的话题 {topic_id!r} 不在意图 {intent_id} 里 (有: {known})"
+                    f"{KEY_LEARNED} 里的话题 {topic_id!r} 不在意图 {intent_id} 里（有：{known}）"
                 )
                 self.problems.append(Problem(path, _line(node), message))
                 continue
@@ -546,7 +546,7 @@ class _Reader:
         if node is None:
             return []
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{where} 应该是列表, 每项是 - text: ...")
+            self.error(node, f"{where} 应该是列表，每项是 - text: ...")
             return []
         out = []
         for item in node.value:
@@ -574,7 +574,7 @@ class _Reader:
 
     def mapping(self, node: yaml.Node, what: str, allowed: set[str]) -> dict[str, yaml.Node] | None:
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{what} 应该是 键: 值 的映射")
+            self.error(node, f"{what} 应该是「键: 值」的映射")
             return None
         out: dict[str, yaml.Node] = {}
         for key, value in node.value:
@@ -583,7 +583,7 @@ class _Reader:
                 self.error(key, f"{what} 里的键 {name!r} 重复了")
             elif name not in allowed:
                 self.error(
-                    key, f"{what} 里有不认识的键 {name!r} (可用: {', '.join(sorted(allowed))})"
+                    key, f"{what} 里有不认识的键 {name!r}（可用：{', '.join(sorted(allowed))}）"
                 )
             out[name] = value
         return out
@@ -630,7 +630,7 @@ class _Reader:
         names = set(self.names)
         if len(names) > 1:
             self.problems.append(
-                Problem(path, 0, f"同一个话术库里的文件 library 不一致: {sorted(names)}")
+                Problem(path, 0, f"同一个话术库里的文件 library 不一致：{sorted(names)}")
             )
         if not self.intents and not self.problems:
             self.problems.append(Problem(path, 0, "话术库里没有意图"))
@@ -639,7 +639,7 @@ class _Reader:
         for reply in replies:
             for name in placeholders(reply.text):
                 if name not in self.defaults:
-                    message = f"占位符 {{{name}}} 没有定义: 请在 {KEY_DEFAULTS} 里给出它的值"
+                    message = f"占位符 {{{name}}} 没有定义：请在 {KEY_DEFAULTS} 里给出它的值"
                     self.problems.append(Problem(reply.path or path, reply.line, message))
         for topic, where, line in self.fact_topics:
             if topic not in self.topic_lines:
@@ -654,7 +654,7 @@ class _Reader:
                             f"{{{a}}}" for a in (*PRODUCT_FACTS, *PRODUCT_REPLIES[template])
                         )
                         message = (
-                            f"{KEY_PRODUCT_REPLIES}.{template} 不能用 {{{name}}}: 可用 {facts} "
+                            f"{KEY_PRODUCT_REPLIES}.{template} 不能用 {{{name}}}：可用 {facts} "
                             f"或 {KEY_DEFAULTS} 里的值"
                         )
                         self.problems.append(Problem(reply.path or path, reply.line, message))

@@ -21,10 +21,10 @@ from intents import Library, LibraryError, load_library
 
 OutOption = Annotated[
     Path,
-    typer.Option("--out", help="写到这里 (放进话术库文件夹, 如 phrases/learned.yaml, 就直接生效)"),
+    typer.Option("--out", help="写到这里（放进话术库文件夹，如 phrases/learned.yaml，就直接生效）"),
 ]
 LibraryOption = Annotated[
-    Path | None, typer.Option("--library", help="话术库文件或文件夹 (默认: 配置里的默认库)")
+    Path | None, typer.Option("--library", help="话术库文件或文件夹（默认：配置里的默认库）")
 ]
 
 
@@ -32,7 +32,7 @@ def learn_command(
     out_file: OutOption,
     library: LibraryOption = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="只看这一天起的聊天, 如 2024-06-01")
+        str | None, typer.Option("--since", help="只看这一天起的聊天，如 2024-06-01")
     ] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -61,9 +61,9 @@ def learn_command(
 
 
 def quick_phrases_command(
-    file: Annotated[Path, typer.Argument(help="千牛导出的快捷短语 (CSV 或 Excel .xlsx)")],
+    file: Annotated[Path, typer.Argument(help="千牛导出的快捷短语（CSV 或 Excel .xlsx）")],
     out_file: Annotated[
-        Path, typer.Option("--out", help="写到这里; 放进话术库文件夹 (如 phrases/qianniu.yaml)")
+        Path, typer.Option("--out", help="写到这里；放进话术库文件夹（如 phrases/qianniu.yaml）")
     ] = Path("qianniu.yaml"),
     library: LibraryOption = None,
     config: ConfigOption = None,
@@ -80,18 +80,18 @@ def quick_phrases_command(
     filed = quick_phrases.file_phrases(lib, phrases, values=settings.library.values)
     document = quick_phrases.document(lib.id, filed)
     _write(out_file, document, header=learned_file.QUICK_PHRASES_HEADER)
-    repeated = f", {filed.repeated} 条与话术库或前面的短语重复, 只留一条" if filed.repeated else ""
+    repeated = f"，{filed.repeated} 条与话术库或前面的短语重复，只留一条" if filed.repeated else ""
     out.print(f"{file.name}: 读取 {len(phrases)} 条快捷短语{repeated}", markup=False)
     for (intent, topic), count in filed.per_intent().items():
         name = _name(lib, intent) + (f" · 话题 {topic}" if topic else "")
         out.print(f"  {name}: {count} 条", markup=False)
     if filed.unsure:
-        out.print(f"没把握的 {len(filed.unsure)} 条 (在 unsorted 下, 请人工确认):", markup=False)
+        out.print(f"没把握的 {len(filed.unsure)} 条（在 unsorted 下，请人工确认）：", markup=False)
         for phrase, guess in filed.unsure:
             label = _name(lib, guess) if guess else "看不出"
             out.print(f"  {phrase.where}: [{label}] {phrase.text}", markup=False)
     if filed.rejected:
-        err.print(f"没通过回复检查的 {len(filed.rejected)} 条 (没有写入, 请改写后重新导入):")
+        err.print(f"没通过回复检查的 {len(filed.rejected)} 条（没有写入，请改写后重新导入）：")
         for problem in filed.rejected:
             err.print(f"  {problem}", markup=False)
     out.print(f"已写入 {out_file}; {_where(out_file, library_path)}", markup=False)
@@ -117,14 +117,14 @@ def _since(value: str | None, timezone: str) -> float | None:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--since {value!r} 看不懂; 请写日期, 如 2024-06-01 或 2024-06-01 08:00", 2)
+        fail(f"--since {value!r} 看不懂；请写日期，如 2024-06-01 或 2024-06-01 08:00", 2)
     return (when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))).timestamp()
 
 
 def _rows(settings: Config, since: float | None) -> LearningRows:
     database = settings.storage.database
     if not Path(database).exists():
-        err.print(f"数据库 {database} 还没有聊天记录: 先用 csbot import 导入", markup=False)
+        err.print(f"数据库 {database} 还没有聊天记录：先用 csbot import 导入", markup=False)
         return LearningRows([], [])
 
     async def load() -> LearningRows:
@@ -134,7 +134,7 @@ def _rows(settings: Config, since: float | None) -> LearningRows:
     try:
         return asyncio.run(load())
     except (OSError, RuntimeError, sqlite3.Error) as exc:
-        fail(f"数据库 {database} 出错: {exc}")
+        fail(f"数据库 {database} 出错：{exc}")
 
 
 def _name(library: Library, intent: str) -> str:
@@ -150,20 +150,20 @@ def _summary(library: Library, proposals: Proposals, out_file: Path, library_pat
             for g in proposals.learned
         )
         out.print(
-            f"有把握的新说法 {proposals.learned_examples} 条, 分 {len(proposals.learned)} 组"
-            f" ({parts})",
+            f"有把握的新说法 {proposals.learned_examples} 条，分 {len(proposals.learned)} 组"
+            f"（{parts}）",
             markup=False,
         )
     else:
         out.print("没有有把握的新说法", markup=False)
-    out.print(f"没把握归类的 {len(proposals.unsorted)} 组, 在 unsorted 下等人归类", markup=False)
+    out.print(f"没把握归类的 {len(proposals.unsorted)} 组，在 unsorted 下等人归类", markup=False)
     out.print(f"已写入 {out_file}; {_where(out_file, library_path)}", markup=False)
 
 
 def _where(out_file: Path, library_path: Path) -> str:
     if not library_path.is_dir():
-        return f"话术库 {library_path} 是单个文件: 把它和这个文件放进同一个文件夹, 用文件夹作话术库"
+        return f"话术库 {library_path} 是单个文件：把它和这个文件放进同一个文件夹，用文件夹作话术库"
     folder = library_path
     if out_file.resolve().parent == folder.resolve():
-        return "它在话术库文件夹里, 下次加载即生效 (Telegram 里发 /reload)"
-    return f"放进话术库文件夹 ({folder}) 后生效"
+        return "它在话术库文件夹里，下次加载即生效（Telegram 里发 /reload）"
+    return f"放进话术库文件夹（{folder}）后生效"

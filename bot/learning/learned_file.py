@@ -34,10 +34,11 @@ KEY_GUESS = "guess"
 KEY_ASKED = "asked"
 
 HEADER = """\
-# csbot learn: 从本店聊天记录里学到的顾客说法。
-# 放进话术库文件夹 (如 phrases/learned.yaml) 后, learned 下的说法直接作为各意图的例句加载;
-# unsorted 下是没把握归类的分组, 请在 Telegram 里发 /learn 归类或忽略, 也可以手动挪到 learned 下。
-# evidence: 每个说法被问过几次 (asked)、当时客服怎么回的 (agent_reply)、原来话术库的判断 (before)。
+# csbot learn：从本店聊天记录里学到的顾客说法。
+# 放进话术库文件夹（如 phrases/learned.yaml）后，learned 下的说法直接作为各意图的例句加载；
+# unsorted 下是没把握归类的分组，请在 Telegram 里发 /learn 归类或忽略，也可以手动挪到 learned 下。
+# evidence：每个说法被问过几次（asked）、当时客服怎么回的（agent_reply）、
+# 原来话术库的判断（before）。
 """
 
 
@@ -90,9 +91,9 @@ def reviewed_texts(kept: dict[str, Any]) -> list[str]:
 
 
 QUICK_PHRASES_HEADER = """\
-# csbot import quick-phrases: 本店千牛快捷短语, 按它回答的意图归好。
-# 放进话术库文件夹 (如 phrases/qianniu.yaml) 后, learned 下的短语直接作为各意图的回复加载;
-# unsorted 下是没把握归类的短语, 请确认意图后手动挪到 learned 下对应的意图里。
+# csbot import quick-phrases：本店千牛快捷短语，按它回答的意图归好。
+# 放进话术库文件夹（如 phrases/qianniu.yaml）后，learned 下的短语直接作为各意图的回复加载；
+# unsorted 下是没把握归类的短语，请确认意图后手动挪到 learned 下对应的意图里。
 """
 
 
@@ -108,7 +109,7 @@ def read(path: Path) -> dict[str, Any]:
     """The file as data; an absent file is empty."""
     if path.is_dir():
         raise LearnedFileError(
-            f"{path}: 是文件夹; 请换一个 --out, 写上文件名 (如 {path / 'learned.yaml'})"
+            f"{path}: 是文件夹；请换一个 --out，写上文件名（如 {path / 'learned.yaml'}）"
         )
     if not path.exists():
         return {}
@@ -116,14 +117,14 @@ def read(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         raise LearnedFileError(
-            f"{path}: 读不了学习结果 ({exc}); 请改好或删掉它再重新运行"
+            f"{path}: 读不了学习结果（{exc}）；请改好或删掉它再重新运行"
         ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise LearnedFileError(f"{path}: 不是学习结果文件 (顶层应该是 键: 值); 请换一个 --out")
+        raise LearnedFileError(f"{path}: 不是学习结果文件（顶层应该是「键: 值」）；请换一个 --out")
     if KEY_INTENTS in data:  # a hand-written library file: never overwrite it
-        raise LearnedFileError(f"{path}: 这是话术库文件, 不是学习结果; 请换一个 --out 文件名")
+        raise LearnedFileError(f"{path}: 这是话术库文件，不是学习结果；请换一个 --out 文件名")
     return data
 
 
@@ -134,7 +135,7 @@ def write(path: Path, data: dict[str, Any], *, header: str = HEADER) -> None:
         tmp.write_text(dump(data, header=header), encoding="utf-8")
         tmp.replace(path)  # a reader never sees half a file
     except OSError as exc:
-        raise LearnedFileError(f"{path}: 写不了 ({exc.strerror or exc}); 请换一个 --out") from None
+        raise LearnedFileError(f"{path}: 写不了（{exc.strerror or exc}）；请换一个 --out") from None
 
 
 def pending(data: dict[str, Any]) -> list[Pending]:

@@ -103,7 +103,7 @@ def read(path: Path) -> list[Phrase]:
     rows = [(line, [str(c or "").strip() for c in row]) for line, row in rows]
     rows = [(line, row) for line, row in rows if any(row)]
     if not rows:
-        raise QuickPhraseError(f"{path}: 文件是空的; 请从千牛导出快捷短语后再导入")
+        raise QuickPhraseError(f"{path}: 文件是空的；请从千牛导出快捷短语后再导入")
     # some exports put a title row (快捷短语导出 2024-06-01) above the header
     start = next(
         (
@@ -117,8 +117,8 @@ def read(path: Path) -> list[Phrase]:
     columns = {name: _column(header, names) for name, names in HEADERS.items()}
     if columns[TEXT] is None:
         raise QuickPhraseError(
-            f"{path}:{header_line}: 找不到 {TEXT} 列 (表头是: {', '.join(header)}); "
-            f"请用千牛导出的原始文件, 表头应有 {GROUP}, {CODE}, {TEXT}"
+            f"{path}:{header_line}: 找不到 {TEXT} 列（表头是：{', '.join(header)}）；"
+            f"请用千牛导出的原始文件，表头应有 {GROUP}, {CODE}, {TEXT}"
         )
     phrases = []
     for line, row in rows[start + 1 :]:
@@ -283,7 +283,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[object]]]:
         raise QuickPhraseError(f"{path}: 找不到这个文件") from None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise QuickPhraseError(
-            f"{path}: 不是能读的 Excel 文件 ({exc}); 请在千牛重新导出, 或另存为 .xlsx / CSV"
+            f"{path}: 不是能读的 Excel 文件（{exc}）；请在千牛重新导出，或另存为 .xlsx / CSV"
         ) from None
     try:
         sheet = book.worksheets[0]

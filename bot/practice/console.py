@@ -42,9 +42,9 @@ async def _choose(
         )
     for n, s in enumerate(scenarios, 1):
         out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title} ({s.id})", markup=False)
-    choice = await _read("选一个场景的编号: ")
+    choice = await _read("选一个场景的编号：")
     if choice is None or not choice.strip().isdigit() or not 1 <= int(choice) <= len(scenarios):
-        out.print("没有选择, 退出。")
+        out.print("没有选择，退出。")
         return None
     return scenarios[int(choice) - 1]
 
@@ -71,10 +71,10 @@ async def run_console(
             started_at=time.time(),
         )  # fmt: skip
         out.print(
-            f"场景: {scenario.title} · 共 {len(scenario.turns)} 轮 · 输入 /stop 结束", markup=False
+            f"场景：{scenario.title} · 共 {len(scenario.turns)} 轮 · 输入 /stop 结束", markup=False
         )
         while not drill.done:
-            out.print(f"\n顾客: {drill.ask()}", markup=False)
+            out.print(f"\n顾客：{drill.ask()}", markup=False)
             answer = await _read("你> " if interactive else "")
             if answer is None or answer.strip() in STOP:
                 break
@@ -82,7 +82,7 @@ async def run_console(
                 out.print(f"你> {answer}", markup=False)
             feedback = drill.answer(answer)
             out.print("\n".join(feedback_lines(feedback)), markup=False)
-            out.print(f"  参考话术: {feedback.reference}", markup=False)
+            out.print(f"  参考话术：{feedback.reference}", markup=False)
             skills = {c.skill: c.ratio for c in feedback.score.checks}
             await db.add_practice_answer(
                 session, turn=feedback.turn, seconds=feedback.seconds,

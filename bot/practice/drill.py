@@ -124,18 +124,18 @@ def feedback_lines(feedback: Feedback) -> list[str]:
     lines = [f"得分 {feedback.score.total}/100 · 用时 {feedback.seconds:.0f} 秒"]
     for check in feedback.score.checks:
         lines.append(
-            f"  {SKILL_NAMES[check.skill]} {check.points:.0f}/{check.out_of:.0f}: {check.note}"
+            f"  {SKILL_NAMES[check.skill]} {check.points:.0f}/{check.out_of:.0f}：{check.note}"
         )
     if feedback.goal:
-        lines.append(f"  这一步的要点: {feedback.goal}")
+        lines.append(f"  这一步的要点：{feedback.goal}")
     return lines
 
 
 def summary_lines(summary: Summary) -> list[str]:
-    lines = [f"练习结束: 共 {summary.answers} 题, 平均 {summary.total:.0f} 分"]
+    lines = [f"练习结束：共 {summary.answers} 题，平均 {summary.total:.0f} 分"]
     lines += [f"  {SKILL_NAMES[s]} {v:.0%}" for s, v in summary.skills.items()]
     if summary.weakest:
-        lines.append(f"最需要加强: {SKILL_NAMES[summary.weakest]}。{summary.tip}")
+        lines.append(f"最需要加强：{SKILL_NAMES[summary.weakest]}。{summary.tip}")
     elif summary.answers:
-        lines.append("每一项都拿满了, 可以挑战更难的场景 💪")
+        lines.append("每一项都拿满了，可以挑战更难的场景 💪")
     return lines

@@ -168,7 +168,7 @@ class _ScenarioReader(_Reader):
             self.error(*yaml_problem(exc, source))
             return None
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.error(0, f"读不了这个文件: {exc}")
+            self.error(0, f"读不了这个文件：{exc}")
             return None
         if root is None:
             self.error(1, "文件是空的")
@@ -182,7 +182,7 @@ class _ScenarioReader(_Reader):
             self.error(root, f"缺少 {KEY_VERSION}: {SCHEMA_VERSION}")
         elif self.scalar(version) != str(SCHEMA_VERSION):
             self.error(version, f"{KEY_VERSION} 必须是 {SCHEMA_VERSION}")
-        scenario_id = self.required_text(top, KEY_SCENARIO, root, "场景 id, 例如 size_bargain")
+        scenario_id = self.required_text(top, KEY_SCENARIO, root, "场景 id，例如 size_bargain")
         if scenario_id and not _SCENARIO_ID.match(scenario_id):
             self.error(
                 top[KEY_SCENARIO],
@@ -206,20 +206,20 @@ class _ScenarioReader(_Reader):
         return self.text(top[key], key) or ""
 
     def level(self, node: yaml.Node | None, root: yaml.Node) -> int:
-        names = ", ".join(f"{n} {name}" for n, name in LEVELS.items())
+        names = "、".join(f"{n} {name}" for n, name in LEVELS.items())
         if node is None:
-            self.error(root, f"缺少 {KEY_LEVEL}: 难度 ({names})")
+            self.error(root, f"缺少 {KEY_LEVEL}: 难度（{names}）")
             return 0
         value = self.scalar(node)
         if not value.isdigit() or int(value) not in LEVELS:
-            self.error(node, f"{KEY_LEVEL} 只能是 {names}, 不是 {value or '这个值'}")
+            self.error(node, f"{KEY_LEVEL} 只能是 {names}，不是 {value or '这个值'}")
             return 0
         return int(value)
 
     def library(self, node: yaml.Node | None, root: yaml.Node) -> Library | None:
         if node is None:
             self.error(
-                root, f"缺少 {KEY_LIBRARY}: 场景用的话术库 ({', '.join(self.library_sources)})"
+                root, f"缺少 {KEY_LIBRARY}: 场景用的话术库（{', '.join(self.library_sources)}）"
             )
             return None
         name = self.text(node, KEY_LIBRARY)
@@ -227,7 +227,7 @@ class _ScenarioReader(_Reader):
             return None
         if name not in self.library_sources:
             self.error(
-                node, f"没有名为 {name!r} 的话术库 (可用: {', '.join(self.library_sources)})"
+                node, f"没有名为 {name!r} 的话术库（可用：{', '.join(self.library_sources)}）"
             )
             return None
         if name not in self.loaded:
@@ -238,7 +238,7 @@ class _ScenarioReader(_Reader):
                 self.loaded[name] = None
                 self.problems += exc.problems
         if self.loaded[name] is None:
-            self.error(node, f"话术库 {name!r} 本身有问题 (见上), 先修好它")
+            self.error(node, f"话术库 {name!r} 本身有问题（见上），先修好它")
         return self.loaded[name]
 
     def turns(
@@ -248,7 +248,7 @@ class _ScenarioReader(_Reader):
             self.error(root, f"缺少 {KEY_TURNS}: 顾客一轮一轮说的话")
             return ()
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.error(node, f"{KEY_TURNS} 应该是至少一项的列表 (每项以 - {KEY_INTENT}: 开头)")
+            self.error(node, f"{KEY_TURNS} 应该是至少一项的列表（每项以 - {KEY_INTENT}: 开头）")
             return ()
         turns = (self.turn(item, n, library) for n, item in enumerate(node.value, 1))
         return tuple(t for t in turns if t is not None)
@@ -276,15 +276,15 @@ class _ScenarioReader(_Reader):
             for intent in intents:
                 if intent not in library.intent_ids:
                     known = ", ".join(library.intent_ids)
-                    message = f"话术库 {library.id} 里没有意图 {intent!r} (可用: {known})"
+                    message = f"话术库 {library.id} 里没有意图 {intent!r}（可用：{known}）"
                     self.error(intent_node, f"{where}: {message}")
         say = self.strings(fields.get(KEY_SAY), f"{where}的 {KEY_SAY}")
         if KEY_SAY in fields and not say:
-            self.error(fields[KEY_SAY], f"{where}的 {KEY_SAY} 是空的: 删掉它就从话术库例句里抽")
+            self.error(fields[KEY_SAY], f"{where}的 {KEY_SAY} 是空的：删掉它就从话术库例句里抽")
         elif library is not None and not say:
             for intent in intents:
                 if intent in library.intent_ids and not library.intent(intent).examples:
-                    self.error(intent_node, f"{where}: 意图 {intent} 没有例句, 请写 {KEY_SAY}")
+                    self.error(intent_node, f"{where}: 意图 {intent} 没有例句，请写 {KEY_SAY}")
         expect = [self.element(item, where) for item in self.expect_nodes(fields, where)]
         goal = self.optional_text(fields, KEY_GOAL)
         return Turn(tuple(intents), tuple(say), tuple(e for e in expect if e), goal, _line(node))
@@ -294,7 +294,7 @@ class _ScenarioReader(_Reader):
         if node is None:
             return []
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{where}的 {KEY_EXPECT} 应该是列表, 每项如 身高|体重")
+            self.error(node, f"{where}的 {KEY_EXPECT} 应该是列表，每项如 身高|体重")
             return []
         return list(node.value)
 
@@ -308,6 +308,6 @@ class _ScenarioReader(_Reader):
         empty = [a for a in alternatives if not normalize(a).strip()]
         if empty:
             shown = ", ".join(repr(a) for a in empty)
-            self.error(node, f"{where}的 {KEY_EXPECT} 里有空的或只有语气词的选项: {shown}")
+            self.error(node, f"{where}的 {KEY_EXPECT} 里有空的或只有语气词的选项：{shown}")
             return ""
         return ALTERNATIVES.join(alternatives)

@@ -32,16 +32,16 @@ SKILL_NAMES = {
 }
 TIPS = {
     "speed": (
-        "顾客发来消息先敲一个「亲,在的」稳住, 再慢慢补充: "
-        "首次回复别超过 15 秒, 之后每次别超过 20 秒。"
+        "顾客发来消息先敲一个「亲，在的」稳住，再慢慢补充："
+        "首次回复别超过 15 秒，之后每次别超过 20 秒。"
     ),
-    "typing": "多用快捷短语, 练习盲打: 打字至少要到每分钟 50 字。",
-    "content": "先正面回答顾客问的事 (尺码先问身高体重, 议价先讲价值再给券), 再顺势推荐。",
+    "typing": "多用快捷短语，练习盲打：打字至少要到每分钟 50 字。",
+    "content": "先正面回答顾客问的事（尺码先问身高体重，议价先讲价值再给券），再顺势推荐。",
     "tone": (
-        "称呼用「亲」或「您」, 句尾加「哦/呢」; 不要只回「嗯」「哦」, "
+        "称呼用「亲」或「您」，句尾加「哦/呢」；不要只回「嗯」「哦」，"
         "也不要说「你自己没看」这类话。"
     ),
-    "compliance": "别用「最」「第一」「绝对」「100%」这类绝对化用语, 也别让顾客加微信、私下交易。",
+    "compliance": "别用「最」「第一」「绝对」「100%」这类绝对化用语，也别让顾客加微信、私下交易。",
 }
 TYPING_TARGET = 50  # 字/分钟
 #: An answer that breaks the 广告法 or sends the customer off the platform scores at most this.
@@ -134,10 +134,10 @@ def score_answer(
 def _speed(seconds: float, target: float) -> Check:
     out_of = WEIGHTS["speed"]
     if seconds <= target:
-        return Check("speed", out_of, out_of, f"{seconds:.0f} 秒回复, 在 {target:g} 秒以内 👍")
+        return Check("speed", out_of, out_of, f"{seconds:.0f} 秒回复，在 {target:g} 秒以内 👍")
     ratio = max(0.0, 1 - (seconds - target) / (2 * target))  # nothing left at 3× the target
     return Check(
-        "speed", out_of * ratio, out_of, f"{seconds:.0f} 秒才回复, 标准是 {target:g} 秒以内"
+        "speed", out_of * ratio, out_of, f"{seconds:.0f} 秒才回复，标准是 {target:g} 秒以内"
     )
 
 
@@ -147,7 +147,7 @@ def _typing(answer: str, seconds: float) -> Check:
     per_minute = chars / max(seconds, 1.0) * 60
     ratio = min(1.0, per_minute / TYPING_TARGET)
     note = f"约 {per_minute:.0f} 字/分钟" + (
-        " 👍" if ratio >= 1 else f", 标准是 {TYPING_TARGET} 字/分钟"
+        " 👍" if ratio >= 1 else f"，标准是 {TYPING_TARGET} 字/分钟"
     )
     return Check("typing", out_of * ratio, out_of, note)
 
@@ -166,14 +166,14 @@ def _content(answer: str, references: Sequence[str], expect: Sequence[str]) -> C
         ratio = closeness
     note = f"和参考话术相似度 {similarity:.0%}"
     if missing:
-        note += ", 没有回答到: " + "、".join(g.replace("|", "/") for g in missing)
+        note += "，没有回答到：" + "、".join(g.replace("|", "/") for g in missing)
     return Check("content", out_of * ratio, out_of, note)
 
 
 def _tone(answer: str) -> Check:
     out_of = WEIGHTS["tone"]
     if COLD.match(answer.strip()):
-        return Check("tone", 0.0, out_of, "只回了一个「嗯/哦/好」, 顾客会觉得被敷衍")
+        return Check("tone", 0.0, out_of, "只回了一个「嗯/哦/好」，顾客会觉得被敷衍")
     blame = BLAME.search(answer)
     if blame:
         return Check("tone", 0.0, out_of, f"「{blame.group()}」像在责怪顾客")
@@ -183,8 +183,8 @@ def _tone(answer: str) -> Check:
         notes.append("没有「亲/您/哦/呢」这类亲切用语")
     if len(answer) > 2 * LONG_REPLY:  # 如回答太长, 宜分次回答
         points -= out_of / 5
-        notes.append(f"一条 {len(answer)} 字太长, 宜分几次发送")
-    return Check("tone", points, out_of, "; ".join(notes) or "称呼亲切, 语气自然 👍")
+        notes.append(f"一条 {len(answer)} 字太长，宜分几次发送")
+    return Check("tone", points, out_of, "; ".join(notes) or "称呼亲切，语气自然 👍")
 
 
 def _compliance(answer: str) -> Check:

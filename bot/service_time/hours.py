@@ -48,7 +48,7 @@ def parse_windows(spec: list[str] | str) -> tuple[tuple[int, int], ...]:
         h1, m1, h2, m2 = map(int, match.groups())
         start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
         if not (0 <= start < end <= DAY) or m1 > 59 or m2 > 59:
-            raise HoursError(f"营业时间 {item!r} 不合理: 结束要晚于开始, 且在 00:00-24:00 之内")
+            raise HoursError(f"营业时间 {item!r} 不合理：结束要晚于开始，且在 00:00-24:00 之内")
         windows.append((start, end))
     windows.sort()
     for (_, end), (start, _) in itertools.pairwise(windows):
@@ -76,11 +76,11 @@ class BusinessHours:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise HoursError(f"不认识的时区 {self.timezone!r} (例如 Asia/Shanghai)") from None
+            raise HoursError(f"不认识的时区 {self.timezone!r}（例如 Asia/Shanghai）") from None
         if self.calendar not in CALENDARS:
-            raise HoursError(f"节假日日历 {self.calendar!r} 不认识; 可写 china, 或留空不用")
+            raise HoursError(f"节假日日历 {self.calendar!r} 不认识；可写 china，或留空不用")
         if not self.serve_on_holidays and not self.calendar:
-            raise HoursError("要在法定节假日停表, 需要写 calendar: china (中国的节假日和调休)")
+            raise HoursError("要在法定节假日停表，需要写 calendar: china（中国的节假日和调休）")
 
     @property
     def every_day(self) -> bool:
@@ -111,8 +111,8 @@ class BusinessHours:
             except NotImplementedError:
                 warnings.warn(
                     CalendarWarning(
-                        f"chinese-calendar 还没有 {day.year} 年的节假日安排, {day.year} 年的"
-                        "日子按普通的周一到周日算; 请升级: pip install -U chinese-calendar"
+                        f"chinese-calendar 还没有 {day.year} 年的节假日安排，{day.year} 年的"
+                        "日子按普通的周一到周日算；请升级：pip install -U chinese-calendar"
                     ),
                     stacklevel=2,
                 )

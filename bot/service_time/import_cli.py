@@ -26,7 +26,7 @@ from bot.service_time.imports import History, ImportFileError, read_csv, read_te
 from bot.storage import Storage
 
 import_app = typer.Typer(
-    help="导入已有的聊天记录, 用来统计客服响应时间。同一个文件重复导入不会重复计数。",
+    help="导入已有的聊天记录，用来统计客服响应时间。同一个文件重复导入不会重复计数。",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -37,17 +37,19 @@ def telegram_export(
     file: Annotated[Path, typer.Argument(help="Telegram Desktop 导出的 result.json")],
     agent: Annotated[
         list[str],
-        typer.Option("--agent", help="客服的名字或 id (如 小美, 5550001 或 user5550001), 可写多次"),
+        typer.Option(
+            "--agent", help="客服的名字或 id（如 小美，5550001 或 user5550001），可写多次"
+        ),
     ],
     bot: Annotated[
         list[str] | None,
         typer.Option(
-            "--bot", help="机器人账号的名字或 id, 可写多次 (经 @某bot 发的消息总算机器人)"
+            "--bot", help="机器人账号的名字或 id，可写多次（经 @某bot 发的消息总算机器人）"
         ),
     ] = None,
     idle_gap_minutes: Annotated[
         float | None,
-        typer.Option(min=1, help="沉默超过这么多分钟就算新的一段对话 (默认取配置, 30)"),
+        typer.Option(min=1, help="沉默超过这么多分钟就算新的一段对话（默认取配置，30）"),
     ] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -61,14 +63,14 @@ def telegram_export(
         )
     )
     for name in history.unmatched:
-        err.print(f"注意: {name} 没有对上文件里的任何发言人, 请检查拼写或改用 id", markup=False)
+        err.print(f"注意：{name} 没有对上文件里的任何发言人，请检查拼写或改用 id", markup=False)
     _report(file, history, _store(settings, history))
 
 
 @import_app.command("csv")
 def csv_file(
     file: Annotated[
-        Path, typer.Argument(help="CSV: timestamp,conversation,role,sender,text (见 README)")
+        Path, typer.Argument(help="CSV: timestamp,conversation,role,sender,text（见 README）")
     ],
     config: ConfigOption = None,
 ) -> None:
@@ -97,7 +99,7 @@ def _read(read: Callable[[], History]) -> History:
     try:
         return read()
     except ImportFileError as exc:
-        fail("\n".join([*exc.problems, "没有导入任何消息; 改好后重新运行即可。"]))
+        fail("\n".join([*exc.problems, "没有导入任何消息；改好后重新运行即可。"]))
 
 
 def import_lock(database: Path) -> FileLock:
@@ -124,16 +126,16 @@ def _store(settings: Config, history: History) -> int:
             lock.acquire(timeout=0)
         except Timeout:
             err.print(
-                f"另一个 csbot import 正在写入 {database}, 等它写完再开始… (Ctrl+C 可取消)",
+                f"另一个 csbot import 正在写入 {database}，等它写完再开始…（Ctrl+C 可取消）",
                 markup=False,
             )
             lock.acquire()
         with Progress(*columns, console=err, transient=True) as progress:
             return asyncio.run(load(progress))
     except KeyboardInterrupt:
-        fail("已中断: 已写入的消息都完整保留, 重新运行同一条命令会补上其余的。", 130)
+        fail("已中断：已写入的消息都完整保留，重新运行同一条命令会补上其余的。", 130)
     except (OSError, RuntimeError, sqlite3.Error) as exc:
-        fail(f"数据库 {database} 出错: {exc}")
+        fail(f"数据库 {database} 出错：{exc}")
     finally:
         lock.release(force=True)
 
@@ -141,13 +143,13 @@ def _store(settings: Config, history: History) -> int:
 def _report(file: Path, history: History, new: int) -> None:
     roles = history.roles
     read = history.total
-    skipped = f" (跳过 {history.skipped} 条系统消息)" if history.skipped else ""
+    skipped = f"（跳过 {history.skipped} 条系统消息）" if history.skipped else ""
     out.print(
-        f"{file.name}: 读取 {read} 条消息{skipped}, {history.conversations} 段对话", markup=False
+        f"{file.name}: 读取 {read} 条消息{skipped}，{history.conversations} 段对话", markup=False
     )
-    agents = ", ".join(f"{name} {n} 条" for name, n in sorted(history.agents.items()))
+    agents = "，".join(f"{name} {n} 条" for name, n in sorted(history.agents.items()))
     out.print(
-        f"  客服 {agents or '无'}; 机器人 {roles['bot']} 条; 顾客 {roles['customer']} 条",
+        f"  客服 {agents or '无'}；机器人 {roles['bot']} 条；顾客 {roles['customer']} 条",
         markup=False,
     )
-    out.print(f"新增 [bold]{new}[/bold] 条, 已有 {read - new} 条 (重复导入不会重复计数)")
+    out.print(f"新增 [bold]{new}[/bold] 条，已有 {read - new} 条（重复导入不会重复计数）")

@@ -61,8 +61,8 @@ CSV_ROLES = {
 }
 MAX_PROBLEMS = 20  # a file that is wrong throughout needs the pattern, not every line
 _EXPORT_HELP = (
-    "在 Telegram Desktop 里导出: 单个聊天用聊天右上角菜单 → 导出聊天记录, "
-    "整个账号用 设置 → 高级 → 导出 Telegram 数据; 格式都选 “机器可读的 JSON”"
+    "在 Telegram Desktop 里导出：单个聊天用聊天右上角菜单 → 导出聊天记录，"
+    "整个账号用 设置 → 高级 → 导出 Telegram 数据；格式都选 “机器可读的 JSON”"
 )
 _MEDIA = {
     "sticker": "贴纸",
@@ -166,7 +166,7 @@ def read_telegram_export(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
-            [f"{path}:{exc.lineno}:{exc.colno}: 不是有效的 JSON ({exc.msg}); {_EXPORT_HELP}"]
+            [f"{path}:{exc.lineno}:{exc.colno}: 不是有效的 JSON（{exc.msg}）；{_EXPORT_HELP}"]
         ) from None
     return parse_telegram_export(
         data, agents=agents, bots=bots, idle_gap=idle_gap, timezone=timezone, name=str(path)
@@ -210,7 +210,7 @@ def parse_telegram_export(
             continue  # notes to oneself, not a conversation with a customer
         where = f"{name}: 聊天 {title or chat_id}" if len(chats) > 1 else name
         if not isinstance(chat_id, int) or not isinstance(chat.get("messages"), list):
-            problems.append(f"{where}: 缺少聊天 id 或 messages 列表; {_EXPORT_HELP}")
+            problems.append(f"{where}: 缺少聊天 id 或 messages 列表；{_EXPORT_HELP}")
             continue
         read, service = _dated_messages(chat["messages"], where, zone, problems)
         skipped += service
@@ -246,13 +246,13 @@ def parse_telegram_export(
         raise ImportFileError(problems[:MAX_PROBLEMS])
     if messages and not any(m.role == "agent" for m in messages):
         top = ", ".join(
-            f"{s or '(无名)'} ({_bare(i) or i}) {n} 条" for (s, i), n in senders.most_common(8)
+            f"{s or '（无名）'}（{_bare(i) or i}）{n} 条" for (s, i), n in senders.most_common(8)
         )
         raise ImportFileError(
             [
-                f"{name}: --agent {' '.join(sorted(agent_keys))} 没有对上任何发言人, "
-                f"所有消息都会算作顾客的, 所以没有导入。文件里发言最多的是: {top}。"
-                "请用 --agent 写客服的名字或 id (可以写多次)"
+                f"{name}: --agent {' '.join(sorted(agent_keys))} 没有对上任何发言人，"
+                f"所有消息都会算作顾客的，所以没有导入。文件里发言最多的是：{top}。"
+                "请用 --agent 写客服的名字或 id（可以写多次）"
             ]
         )
     unmatched = tuple(sorted((agent_keys | bot_keys) - seen))
@@ -269,7 +269,7 @@ def _dated_messages(
             break
         message_id = message.get("id") if isinstance(message, dict) else None
         if not isinstance(message, dict) or not isinstance(message_id, int):
-            problems.append(f"{where}: 第 {position} 条消息没有 id, 文件可能被改坏了; 请重新导出")
+            problems.append(f"{where}: 第 {position} 条消息没有 id，文件可能被改坏了；请重新导出")
             continue
         if message.get("type") != "message":
             service += 1
@@ -288,7 +288,7 @@ def _chats(data: object, name: str) -> list[dict[str, object]]:
     chats = data.get("chats") if isinstance(data, dict) else None
     if isinstance(chats, dict) and isinstance(chats.get("list"), list):
         return [c for c in chats["list"] if isinstance(c, dict)]
-    what = "这不像 Telegram Desktop 导出的聊天记录 (没有 messages 或 chats.list)"
+    what = "这不像 Telegram Desktop 导出的聊天记录（没有 messages 或 chats.list）"
     raise ImportFileError([f"{name}: {what}; {_EXPORT_HELP}"])
 
 
@@ -317,12 +317,12 @@ def _export_time(message: dict[str, object], zone: ZoneInfo) -> float:
         try:
             return float(int(str(raw)))
         except ValueError:
-            raise ValueError(f"date_unixtime {raw!r} 不是 unix 秒; 请重新导出") from None
+            raise ValueError(f"date_unixtime {raw!r} 不是 unix 秒；请重新导出") from None
     try:  # exports before 2021 carry only "date", in the exporting computer's local time
         when = datetime.fromisoformat(str(message["date"]))
     except (KeyError, ValueError):
         raise ValueError(
-            "没有 date_unixtime 也没有可读的 date; 请用新版 Telegram Desktop 重新导出"
+            "没有 date_unixtime 也没有可读的 date；请用新版 Telegram Desktop 重新导出"
         ) from None
     return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
 
@@ -367,7 +367,7 @@ def read_csv(
     except FileNotFoundError:
         raise ImportFileError([f"{path}: 找不到这个文件"]) from None
     except OSError as exc:
-        raise ImportFileError([f"{path}: 读不了 ({exc.strerror})"]) from None
+        raise ImportFileError([f"{path}: 读不了（{exc.strerror}）"]) from None
 
     last_error: UnicodeDecodeError | None = None
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
@@ -382,7 +382,7 @@ def read_csv(
         except UnicodeDecodeError as exc:
             last_error = exc
     start = last_error.start if last_error else 0
-    raise ImportFileError([f"{path}: 第 {start} 个字节起不是 UTF-8 文字; 请另存为 UTF-8 编码"])
+    raise ImportFileError([f"{path}: 第 {start} 个字节起不是 UTF-8 文字；请另存为 UTF-8 编码"])
 
 
 def parse_csv(text: str, *, name: str = "history.csv", timezone: str = "Asia/Shanghai") -> History:
@@ -421,7 +421,7 @@ class _CsvFile:
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise ImportFileError(
-                [f"{self.name}:{reader.line_num}: CSV 格式错误 ({exc}); 检查这一行的双引号"]
+                [f"{self.name}:{reader.line_num}: CSV 格式错误（{exc}）；检查这一行的双引号"]
             ) from None
 
     def check(self, lines: Iterable[str], progress: Callable[[], None] | None) -> History:
@@ -451,7 +451,7 @@ class _CsvFile:
             if progress is not None and len(times) % 20_000 == 0:
                 progress()
         if columns is None:
-            problems.append(f"{self.name}:1: 文件是空的; 第一行应该是表头 {','.join(CSV_COLUMNS)}")
+            problems.append(f"{self.name}:1: 文件是空的；第一行应该是表头 {','.join(CSV_COLUMNS)}")
         if problems:
             raise ImportFileError(problems[:MAX_PROBLEMS])
         if progress is not None:
@@ -492,14 +492,14 @@ class _CsvFile:
             next(rows)  # the header, checked already
             for line, row in rows:
                 if n >= len(times):
-                    raise ImportFileError([f"{self.name}:{line}: 文件在导入时被改动了; 请重新运行"])
+                    raise ImportFileError([f"{self.name}:{line}: 文件在导入时被改动了；请重新运行"])
                 try:
                     _, conversation, role, sender, text = _fields(
                         row, columns, width, self.zone, ts=times[n]
                     )
                 except ValueError:
                     raise ImportFileError(
-                        [f"{self.name}:{line}: 文件在导入时被改动了; 请重新运行"]
+                        [f"{self.name}:{line}: 文件在导入时被改动了；请重新运行"]
                     ) from None
                 content = _content(times[n], conversation, role, sender, text)
                 occurrence = 1
@@ -514,7 +514,7 @@ class _CsvFile:
                     yield batch
                     batch = []
         if n != len(times):
-            raise ImportFileError([f"{self.name}: 文件在导入时被改动了 (变短了); 请重新运行"])
+            raise ImportFileError([f"{self.name}: 文件在导入时被改动了（变短了）；请重新运行"])
         if batch:
             yield batch
 
@@ -525,9 +525,9 @@ def _header(row: list[str], name: str, line: int) -> dict[str, int]:
     if missing:
         raise ImportFileError(
             [
-                f"{name}:{line}: 表头缺少 {', '.join(missing)}; 第一行应该是 "
+                f"{name}:{line}: 表头缺少 {', '.join(missing)}；第一行应该是 "
                 f"{','.join(CSV_COLUMNS)} 或 {_CHINESE_HEADER}"
-                " (格式见 README 的 “Importing history”)"
+                "（格式见 README 的 “Importing history”）"
             ]
         )
     return {c: names.index(c) for c in CSV_COLUMNS}
@@ -544,23 +544,23 @@ def _fields(
     """(ts, conversation, role, sender, text) of a row, or a ValueError saying what to fix."""
     if len(row) != width:
         raise ValueError(
-            f"这一行有 {len(row)} 列, 表头有 {width} 列; 文字里有英文逗号或换行时, "
-            '请用英文双引号把整段文字括起来, 例如 "好的,亲"'
+            f"这一行有 {len(row)} 列，表头有 {width} 列；文字里有英文逗号或换行时，"
+            '请用英文双引号把整段文字括起来，例如「"好的,亲"」'
         )
     timestamp, conversation, role_name, sender, text = (row[columns[c]] for c in CSV_COLUMNS)
     if ts is None:
         ts = _csv_time(timestamp, zone)
     conversation = conversation.strip()
     if not conversation:
-        raise ValueError("会话 (conversation) 是空的; 同一段对话的每一行要写同一个会话编号")
+        raise ValueError("会话（conversation）是空的；同一段对话的每一行要写同一个会话编号")
     role = CSV_ROLES.get(role_name.strip().lower())
     if role is None:
         raise ValueError(
-            f"角色 (role) {role_name!r} 不认识; 请写 customer/agent/bot 或 顾客/客服/机器人"
+            f"角色（role）{role_name!r} 不认识；请写 customer/agent/bot 或 顾客/客服/机器人"
         )
     sender = sender.strip()
     if role == "agent" and not sender:
-        raise ValueError("客服的行要在发送人 (sender) 写客服的名字, 报表按它分人统计")
+        raise ValueError("客服的行要在发送人（sender）写客服的名字，报表按它分人统计")
     return ts, conversation, role, sender, text
 
 
@@ -597,7 +597,7 @@ def _csv_time(value: str, zone: ZoneInfo) -> float:
     writes (2024/6/2 10:00, 2024/06/02, 2024年6月2日 10:00:00); naive times are in ``zone``."""
     value = value.strip()
     if not value:
-        raise ValueError("时间是空的; 每一行都要写发送时间, 例如 2024-06-01 10:00:00")
+        raise ValueError("时间是空的；每一行都要写发送时间，例如 2024-06-01 10:00:00")
     try:
         number = float(value)
     except ValueError:
@@ -611,12 +611,12 @@ def _csv_time(value: str, zone: ZoneInfo) -> float:
     try:
         return (when if when.tzinfo else when.replace(tzinfo=zone)).timestamp()
     except (ValueError, OverflowError):  # an offset of a day or more, a year past 9999
-        raise ValueError(f"时间 {value!r} 的时区偏移不对; 应该在 -23:59 到 +23:59 之间") from None
+        raise ValueError(f"时间 {value!r} 的时区偏移不对；应该在 -23:59 到 +23:59 之间") from None
 
 
 def _numeric_time(value: str, number: float, zone: ZoneInfo) -> float:
     if math.isfinite(number) and number > 1e11:
-        raise ValueError(f"时间 {value!r} 像是毫秒; 请换成秒 (除以 1000)")
+        raise ValueError(f"时间 {value!r} 像是毫秒；请换成秒（除以 1000）")
     if math.isfinite(number) and number >= 1e9:  # unix seconds have 10 digits
         return number
     if _EXCEL_SERIALS[0] <= number < _EXCEL_SERIALS[1]:
@@ -626,8 +626,8 @@ def _numeric_time(value: str, number: float, zone: ZoneInfo) -> float:
         when = from_excel(number).replace(tzinfo=zone)
         return float(round(when.timestamp()))
     raise ValueError(
-        f"时间 {value!r} 不像 unix 秒 (10 位数字), 也不像 Excel 的日期序号"
-        " (2000 到 2100 年之间, 如 45445.5 是 2024-06-02 12:00)"
+        f"时间 {value!r} 不像 unix 秒（10 位数字），也不像 Excel 的日期序号"
+        "（2000 到 2100 年之间，如 45445.5 是 2024-06-02 12:00）"
     )
 
 
@@ -686,11 +686,11 @@ def _dateutil_time(value: str) -> datetime:
         other = parse(datetime(2, 2, 2)) if 1 in (when.year, when.month, when.day) else when
     except (ValueError, OverflowError, parser.UnknownTimezoneWarning):
         raise ValueError(
-            f"时间 {value!r} 看不懂; 请写 2024-06-01 10:00:00、2024/6/1 10:00、"
+            f"时间 {value!r} 看不懂；请写 2024-06-01 10:00:00、2024/6/1 10:00、"
             "2024年6月1日 10:00:00、2024-06-01T10:00:00+08:00、unix 秒或 Excel 日期序号"
         ) from None
     if other.date() != when.date():
-        raise ValueError(f"时间 {value!r} 缺年、月或日; 请写完整的日期, 例如 2024-06-01 10:00")
+        raise ValueError(f"时间 {value!r} 缺年、月或日；请写完整的日期，例如 2024-06-01 10:00")
     return when
 
 
@@ -700,7 +700,7 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise ImportFileError([f"{path}: 找不到这个文件"]) from None
     except OSError as exc:
-        raise ImportFileError([f"{path}: 读不了 ({exc.strerror})"]) from None
+        raise ImportFileError([f"{path}: 读不了（{exc.strerror}）"]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -709,5 +709,5 @@ def _read_text(path: Path) -> str:
         return raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            [f"{path}: 第 {exc.start} 个字节起不是 UTF-8 文字; 请另存为 UTF-8 编码"]
+            [f"{path}: 第 {exc.start} 个字节起不是 UTF-8 文字；请另存为 UTF-8 编码"]
         ) from None

@@ -17,8 +17,8 @@ from bot.config import ServiceTargets
 from bot.service_time.metrics import AGENT, NOBODY, Rounds, Summary, Targets, rounds, summarize
 from bot.storage import Storage
 
-UNASSIGNED = "(未分配)"
-ALL = "(全部)"
+UNASSIGNED = "（未分配）"
+ALL = "（全部）"
 #: Stable keys of `csbot report --format json`, documented in the README.
 SUMMARY_KEYS = tuple(Summary.__dataclass_fields__)
 #: Excel reads a UTF-8 CSV as the local code page unless it starts with a byte-order mark.
@@ -71,12 +71,12 @@ class Report:
         day = "%Y-%m-%d %H:%M"
         if self.since is None and self.until is None:
             if self.first_round is None or self.last_round is None:
-                return "全部记录 (没有任何会话)"
+                return "全部记录（没有任何会话）"
             first, last = self.local(self.first_round), self.local(self.last_round)
-            return f"全部记录: {first:%Y-%m-%d} 至 {last:%Y-%m-%d} ({self.timezone})"
+            return f"全部记录：{first:%Y-%m-%d} 至 {last:%Y-%m-%d}（{self.timezone}）"
         since = self.local(self.since).strftime(day) if self.since is not None else "最早"
         until = f"{self.local(self.until):{day}} 之前" if self.until is not None else "现在"
-        return f"{since} 至 {until} ({self.timezone})"
+        return f"{since} 至 {until}（{self.timezone}）"
 
     @property
     def breach_count(self) -> int:
@@ -124,12 +124,12 @@ async def build_report(
     An agent or conversation the database does not know is a `ReportError` that says so."""
     names = await storage.agents()
     if agent is not None and not any(n == agent or str(c) == agent for c, n in names.items()):
-        known = "、".join(sorted(names.values())) or "(还没有)"
-        raise ReportError(f"没有找到客服「{agent}」。数据库里的客服: {known}")
+        known = "、".join(sorted(names.values())) or "（还没有）"
+        raise ReportError(f"没有找到客服「{agent}」。数据库里的客服：{known}")
     timeline = await storage.timeline(since=since, until=until, conversation=conversation)
     if conversation is not None and not len(timeline.conversation):
         raise ReportError(
-            f"没有找到会话「{conversation}」(在这段时间里); 请写会话编号 (如 qn-001) 或标题"
+            f"没有找到会话「{conversation}」（在这段时间里）；请写会话编号（如 qn-001）或标题"
         )
     columns = [timeline.conversation, timeline.ts, timeline.role]
     agents = timeline.agent

@@ -47,7 +47,7 @@ def parse_when(text: str | None, timezone: str) -> float | None:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(
-            f"{text!r} 不是日期, 例如 2026-11-29 或 2026-11-29 08:30"
+            f"{text!r} 不是日期，例如 2026-11-29 或 2026-11-29 08:30"
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(timezone))
@@ -76,11 +76,11 @@ async def make_report(
 
 def missing_database(config: Config) -> str:
     where = (
-        f"配置文件 {config.source}" if config.source else "默认配置 (当前文件夹没有 config.yaml)"
+        f"配置文件 {config.source}" if config.source else "默认配置（当前文件夹没有 config.yaml）"
     )
     return (
-        f"找不到数据库 {config.storage.database} ({where} 的 storage.database)。"
-        "报表不会新建数据库: 请在放 config.yaml 的文件夹里运行, 用 --config 指定配置文件, "
+        f"找不到数据库 {config.storage.database}（{where} 的 storage.database）。"
+        "报表不会新建数据库：请在放 config.yaml 的文件夹里运行，用 --config 指定配置文件，"
         "或先用 csbot import 导入聊天记录。"
     )
 
@@ -106,11 +106,11 @@ def summary_tables(report: Report) -> list[Table]:
     """Three narrow tables, one per question a manager asks, so each fits 100 columns."""
     t = report.targets
     first = _table(
-        f"首次响应 (顾客第一句 → 客服第一次回复, 目标 {t.first:g} 秒)",
+        f"首次响应（顾客第一句 → 客服第一次回复，目标 {t.first:g} 秒）",
         "客服", "回复条数", "会话数", "中位数 秒", "九成在…秒内", "最长 秒", "达标率",
     )  # fmt: skip
     after = _table(
-        f"后续响应 (顾客等着的那句 → 客服下一次回复, 目标 {t.next:g} 秒)",
+        f"后续响应（顾客等着的那句 → 客服下一次回复，目标 {t.next:g} 秒）",
         "客服", "中位数 秒", "九成在…秒内", "最长 秒", "达标率",
     )  # fmt: skip
     misses = _table(
@@ -141,7 +141,7 @@ def summary_tables(report: Report) -> list[Table]:
 
 def breaches_table(report: Report, limit: int) -> Table:
     table = _table(
-        f"最近 {min(limit, report.breach_count)} 次超时 (共 {report.breach_count} 次)",
+        f"最近 {min(limit, report.breach_count)} 次超时（共 {report.breach_count} 次）",
         "开始时间", "会话", "客服", "类型", "等了 秒", "目标 秒",
     )  # fmt: skip
     table.columns[1].justify = table.columns[2].justify = table.columns[3].justify = "left"
@@ -162,8 +162,8 @@ def breaches_table(report: Report, limit: int) -> Table:
 
 def print_report(report: Report, *, breaches: int, console: Console = out) -> None:
     """The table format: what was read, the three summary tables, then the latest breaches."""
-    console.print(f"数据库: {report.database}", markup=False)
-    console.print(f"期间: {report.period_text()}", markup=False)
+    console.print(f"数据库：{report.database}", markup=False)
+    console.print(f"期间：{report.period_text()}", markup=False)
     if not report.overall.conversations:
         return  # said in words below; a table of dashes says nothing
     for table in summary_tables(report):
@@ -176,15 +176,15 @@ def print_report(report: Report, *, breaches: int, console: Console = out) -> No
 
 def report_command(
     config: ConfigOption = None,
-    since: Annotated[str | None, typer.Option(help="起始时间 (含), 如 2026-11-01")] = None,
-    until: Annotated[str | None, typer.Option(help="结束时间 (不含), 如 2026-12-01")] = None,
-    agent: Annotated[str | None, typer.Option(help="只看这个客服 (名字或 id)")] = None,
-    conversation: Annotated[str | None, typer.Option(help="只看这个会话 (编号或标题)")] = None,
+    since: Annotated[str | None, typer.Option(help="起始时间（含），如 2026-11-01")] = None,
+    until: Annotated[str | None, typer.Option(help="结束时间（不含），如 2026-12-01")] = None,
+    agent: Annotated[str | None, typer.Option(help="只看这个客服（名字或 id）")] = None,
+    conversation: Annotated[str | None, typer.Option(help="只看这个会话（编号或标题）")] = None,
     format: Annotated[Format, typer.Option("--format", help="table | csv | json")] = Format.table,
-    breaches: Annotated[int, typer.Option(help="表格下列出最近多少条超时 (0 = 不列)")] = 10,
+    breaches: Annotated[int, typer.Option(help="表格下列出最近多少条超时（0 = 不列）")] = 10,
     breaches_csv_path: Annotated[
         Path | None,
-        typer.Option("--breaches-csv", help="把全部超时明细另存为 CSV (带 BOM, Excel 直接打开)"),
+        typer.Option("--breaches-csv", help="把全部超时明细另存为 CSV（带 BOM, Excel 直接打开）"),
     ] = None,
     chart_path: Annotated[
         Path | None, typer.Option("--chart", help="把响应时间分布和每日达标率画成 PNG")
@@ -203,7 +203,7 @@ def report_command(
                 )
             )
         for message in dict.fromkeys(str(w.message) for w in caught):
-            err.print(f"注意: {message}", markup=False)
+            err.print(f"注意：{message}", markup=False)
     except MissingDatabaseError:
         fail(missing_database(settings))
     except ReportError as exc:
@@ -211,26 +211,26 @@ def report_command(
     empty = not report.overall.conversations
     if empty and not any((since, until, agent, conversation)):
         fail(
-            f"数据库 {report.database} 里还没有聊天记录; 先用 csbot import 导入, 或检查 --config。"
+            f"数据库 {report.database} 里还没有聊天记录；先用 csbot import 导入，或检查 --config。"
         )
     if format is Format.table:
         print_report(report, breaches=breaches)
     else:  # stdout stays machine-readable; what was read goes to stderr
-        err.print(f"数据库: {report.database}; 期间: {report.period_text()}", markup=False)
+        err.print(f"数据库：{report.database}；期间：{report.period_text()}", markup=False)
         if format is Format.json:
             print(json.dumps(as_json(report), ensure_ascii=False, indent=2))
         else:
             sys.stdout.write(BOM + as_csv(report))
     if empty:
-        err.print(f"{report.period_text()}: 没有任何会话记录。", markup=False)
+        err.print(f"{report.period_text()}：没有任何会话记录。", markup=False)
     if breaches_csv_path is not None:
         breaches_csv_path.parent.mkdir(parents=True, exist_ok=True)
         breaches_csv_path.write_text(BOM + breaches_csv(report), encoding="utf-8", newline="")
-        err.print(f"超时明细已保存: {breaches_csv_path}", markup=False)
+        err.print(f"超时明细已保存：{breaches_csv_path}", markup=False)
     if chart_path is not None:
         from bot.charts import report_figure, save
 
         chart_path.parent.mkdir(parents=True, exist_ok=True)
         with err.status("正在画图…"):
             save(report_figure(report), chart_path)
-        err.print(f"图表已保存: {chart_path}", markup=False)
+        err.print(f"图表已保存：{chart_path}", markup=False)

@@ -67,7 +67,7 @@ def request_timeout() -> float:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds <= 600:
-        raise StartupError(f"环境变量 {TIMEOUT_ENV}={raw!r} 不对: 应该是 1 到 600 之间的秒数")
+        raise StartupError(f"环境变量 {TIMEOUT_ENV}={raw!r} 不对：应该是 1 到 600 之间的秒数")
     return seconds
 
 
@@ -114,7 +114,7 @@ def create_bot(
         )
     except TokenValidationError:
         raise StartupError(
-            "Telegram token 格式不对: 应该像 123456789:AA... (从 @BotFather 复制完整的 token)"
+            "Telegram token 格式不对：应该像 123456789:AA...（从 @BotFather 复制完整的 token）"
         ) from None
 
 
@@ -156,9 +156,9 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     failure (already retried) is one line; anything else is a bug and gets its traceback."""
     update, exc = event.update, event.exception
     if isinstance(exc, API_ERRORS):
-        log.error("更新 %s 没能回复: Bot API %s", update.update_id, describe(exc))
+        log.error("更新 %s 没能回复：Bot API %s", update.update_id, describe(exc))
     else:
-        log.error("更新 %s 处理出错: %r", update.update_id, exc, exc_info=exc)
+        log.error("更新 %s 处理出错：%r", update.update_id, exc, exc_info=exc)
     chat_id = None
     if update.message:
         chat_id = update.message.chat.id
@@ -168,7 +168,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         try:
             await bot.send_message(chat_id, texts.APOLOGY)
         except API_ERRORS as exc:
-            log.warning("更新 %s: 道歉消息也没发出去 (%s)", update.update_id, describe(exc))
+            log.warning("更新 %s：道歉消息也没发出去（%s）", update.update_id, describe(exc))
     return True
 
 
@@ -178,7 +178,7 @@ async def cosmetic(what: str, call: Awaitable[object]) -> bool:
         await call
     # cosmetic: an emulator or a proxy may answer anything at all, or raise anything
     except Exception as exc:
-        log.warning("%s没有成功 (%s), 不影响使用", what, describe(exc))
+        log.warning("%s没有成功（%s），不影响使用", what, describe(exc))
         return False
     return True
 
@@ -220,20 +220,20 @@ async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal
         me = await bot.get_me()
     except TelegramUnauthorizedError:
         await bot.session.close()
-        raise StartupError("Telegram 拒绝了这个 token: 请到 @BotFather 核对或重新生成") from None
+        raise StartupError("Telegram 拒绝了这个 token：请到 @BotFather 核对或重新生成") from None
     except TelegramNetworkError:
         await bot.session.close()
         raise StartupError(
-            f"连不上 Telegram Bot API ({where}): 检查网络或 telegram.api_base"
+            f"连不上 Telegram Bot API（{where}）：检查网络或 telegram.api_base"
         ) from None
     except (ClientDecodeError, TelegramServerError):
         await bot.session.close()
         raise StartupError(
-            f"Telegram Bot API ({where}) 的回答不对 (不是 Bot API 的格式, 或一直报服务器错误):"
-            " 检查 telegram.api_base 是不是 Bot API 服务器, 稍后再试"
+            f"Telegram Bot API（{where}）的回答不对（不是 Bot API 的格式，或一直报服务器错误）："
+            " 检查 telegram.api_base 是不是 Bot API 服务器，稍后再试"
         ) from None
     storage = await Storage(config.storage.database).open()
-    log.info("已登录 @%s (id %s); 数据库 %s", me.username, me.id, storage.path)
+    log.info("已登录 @%s（id %s）；数据库 %s", me.username, me.id, storage.path)
     # what earlier runs handed to the network before they died is not sent again
     leftovers = journal.leftovers()
     await storage.add_sent_parts(SentJournal.parts_sent(leftovers))
@@ -248,9 +248,9 @@ def stop_on_signals() -> asyncio.Event:
 
     def on_signal(sig: signal.Signals) -> None:
         if stop.is_set():
-            log.warning("又收到 %s, 立即退出", sig.name)
+            log.warning("又收到 %s，立即退出", sig.name)
             os._exit(1)
-        log.info("收到 %s, 停止接收新消息, 正在处理的最多再等 %.0f 秒", sig.name, SHUTDOWN_GRACE)
+        log.info("收到 %s，停止接收新消息，正在处理的最多再等 %.0f 秒", sig.name, SHUTDOWN_GRACE)
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -277,7 +277,7 @@ async def _serve(
         finally:
             left = await inbox.drain(SHUTDOWN_GRACE)
             if left:
-                log.info("%d 条更新没处理完, 留在收件箱里, 下次启动接着处理", left)
+                log.info("%d 条更新没处理完，留在收件箱里，下次启动接着处理", left)
             await dp.emit_shutdown(bot=bot, **workflow)
             journal.close()  # a clean stop folds its own journal in: nothing is left on disk
             await storage.add_sent_parts(SentJournal.parts_sent([journal.path]))
@@ -327,7 +327,7 @@ async def run_webhook(config: Config, url: str) -> None:
                 await inbox.receive([payload])
             # not stored, whatever the reason: a 500 makes Telegram send it again
             except Exception as exc:
-                log.error("webhook 更新没存进收件箱 (%s), 让 Telegram 重发", describe(exc))
+                log.error("webhook 更新没存进收件箱（%s），让 Telegram 重发", describe(exc))
                 return web.Response(status=500, text="not stored")
             return web.json_response({})
 
@@ -340,7 +340,7 @@ async def run_webhook(config: Config, url: str) -> None:
                 url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
             )
             await web.TCPSite(runner, host or "0.0.0.0", int(port or 8080)).start()
-            log.info("webhook 地址 %s, 在 %s 监听", url, config.telegram.webhook_listen)
+            log.info("webhook 地址 %s，在 %s 监听", url, config.telegram.webhook_listen)
             await stop.wait()
         finally:
             await runner.cleanup()

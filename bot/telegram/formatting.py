@@ -77,8 +77,8 @@ def why_html(suggestion: Suggestion, library: Library | None = None) -> str:
                 score=m.score,
                 clause=escape(m.clause),
                 example=escape(m.example),
-                shared=f", 相同的词: {escape(' '.join(m.shared))}" if m.shared else "",
-                keywords=f", 关键词: {escape(' '.join(m.keywords))}" if m.keywords else "",
+                shared=f"，相同的词：{escape(' '.join(m.shared))}" if m.shared else "",
+                keywords=f"，关键词：{escape(' '.join(m.keywords))}" if m.keywords else "",
                 runner_up=escape(intent_label(m.runner_up or "-")),
                 runner_up_score=m.runner_up_score,
             )

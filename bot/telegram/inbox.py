@@ -84,7 +84,7 @@ class Inbox:
         for update_id, payload in pending:
             self.dispatch(update_id, _loads(payload))
         if pending:
-            log.info("收件箱里有 %d 条上次没处理完的更新, 先处理它们", len(pending))
+            log.info("收件箱里有 %d 条上次没处理完的更新，先处理它们", len(pending))
         return len(pending)
 
     async def receive(self, payloads: list[dict[str, Any]]) -> None:
@@ -95,7 +95,7 @@ class Inbox:
             if isinstance(update_id, int) and not isinstance(update_id, bool):
                 by_id[update_id] = payload
             else:
-                log.warning("收到一条没有 update_id 的更新, 跳过: %.200s", payload)
+                log.warning("收到一条没有 update_id 的更新，跳过：%.200s", payload)
         # ASCII JSON: a lone surrogate in a crafted text would not encode as UTF-8 for SQLite,
         # and the batch, never stored, would never be confirmed
         new = await self.storage.inbox_add([(i, json.dumps(p)) for i, p in by_id.items()])
@@ -128,8 +128,8 @@ class Inbox:
             try:
                 update = Update.model_validate(payload, context={"bot": self.bot})
             except ValidationError as exc:
-                log.warning("更新 %s 的格式不对, 跳过: %s", update_id, _first_error(exc))
-                await self.storage.inbox_done(update_id, f"格式不对: {_first_error(exc)}")
+                log.warning("更新 %s 的格式不对，跳过：%s", update_id, _first_error(exc))
+                await self.storage.inbox_done(update_id, f"格式不对：{_first_error(exc)}")
                 return
             error = None
             try:
@@ -137,14 +137,14 @@ class Inbox:
             # one update's failure never stops the others (handler errors already went to
             # on_error; this is what escaped it)
             except Exception as exc:
-                log.error("更新 %s 处理失败: %s: %s", update_id, type(exc).__name__, exc)
+                log.error("更新 %s 处理失败：%s: %s", update_id, type(exc).__name__, exc)
                 error = f"{type(exc).__name__}: {exc}"[:500]
             try:
                 await self.storage.inbox_done(update_id, error)
             # the database is busy or gone: the update stays in the inbox, and the next start
             # settles it from its exchange
             except Exception as exc:
-                log.warning("更新 %s 处理完了, 但没能在收件箱里记下 (%s)", update_id, exc)
+                log.warning("更新 %s 处理完了，但没能在收件箱里记下（%s）", update_id, exc)
 
     async def drain(self, grace: float) -> int:
         """Stop: updates not yet started wait in the inbox, running ones get ``grace`` seconds.
@@ -189,13 +189,13 @@ class Inbox:
             except Exception as exc:
                 delay = next(backoff)
                 log.warning(
-                    "取更新失败 (%s: %s), %.1f 秒后重试", type(exc).__name__, _short(exc), delay
+                    "取更新失败（%s: %s），%.1f 秒后重试", type(exc).__name__, _short(exc), delay
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                 continue
             if backoff.counter:
-                log.info("又连上了 Bot API, 继续取更新")
+                log.info("又连上了 Bot API，继续取更新")
                 backoff.reset()
             ids = [p["update_id"] for p in payloads if isinstance(p.get("update_id"), int)]
             if ids:

@@ -40,7 +40,7 @@ def describe(exc: BaseException) -> str:
     """One short line for a log or a stored error: an undecodable answer can be a whole page."""
     if isinstance(exc, ClientDecodeError):
         content = " ".join(str(exc.data).split())
-        text = f"回答无法解析 ({type(exc.original).__name__}), 内容: {content[:120]}"
+        text = f"回答无法解析（{type(exc.original).__name__}），内容：{content[:120]}"
     else:
         text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}"[:300]
@@ -173,7 +173,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                 delay = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
                 reason = describe(exc)[:160]
             log.warning(
-                "Bot API %s 失败 (%s), 第 %d/%d 次重试, %.1f 秒后",
+                "Bot API %s 失败（%s），第 %d/%d 次重试，%.1f 秒后",
                 method.__api_method__,
                 reason,
                 attempt,

@@ -64,15 +64,15 @@ def test_the_packaged_font_draws_chinese_without_system_fonts(report):
     _drawn(fig)  # every 客服 name and title renders, no boxes
     spread, daily = fig.axes
     assert spread.get_title() == "各客服响应时间分布" and daily.get_title().startswith("每日达标率")
-    assert [t.get_text() for t in spread.get_xticklabels()] == ["(未分配)", "小美", "阿杰"]
+    assert [t.get_text() for t in spread.get_xticklabels()] == ["小美", "阿杰", "（未分配）"]
     assert charts.png(fig).startswith(b"\x89PNG")
 
 
 def test_an_agent_without_answers_gets_a_note_not_a_box(report):
     spread, _ = charts.report_figure(report).axes
     assert len(spread.patches) == 2  # 小美 and 阿杰; nothing at 0 s for 未分配
-    [note] = [t for t in spread.texts if t.get_text() == "无已回复"]
-    assert note.get_position()[0] == 1  # under 未分配's tick
+    [note] = [t for t in spread.texts if t.get_text() == "没有回复记录"]
+    assert note.get_position()[0] == 3  # under 未分配's tick, sorted last
 
 
 def test_sparse_dates_run_forwards_on_a_date_axis(report):

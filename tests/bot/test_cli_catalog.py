@@ -70,7 +70,7 @@ def test_suggest_shows_the_topic_and_the_product_assumed():
     assert result.exit_code == 0, result.output
     assert (
         "运费险" in result.output
-        and "商品: 法式碎花连衣裙 (680123456789, 来自商品名)" in result.output
+        and "商品：法式碎花连衣裙（680123456789，来自商品名）" in result.output
     )
     bad = runner.invoke(app, ["suggest", "多少钱", "--catalog", str(SAMPLE), "--product", "1"])
     assert bad.exit_code == 2 and "没有 id 为 1 的商品" in bad.output
@@ -83,7 +83,7 @@ def test_chat_is_one_conversation_with_product_commands():
         input="/product 大衣\n有黑色吗\n那M码呢\n/product off\n/product 连衣裙\n多少钱\n",
     )
     assert result.exit_code == 0, result.output
-    assert "当前商品: 双面羊绒大衣 (680987654321)" in result.output
+    assert "当前商品：双面羊绒大衣（680987654321）" in result.output
     assert "黑色M码有货" in result.output  # 那M码呢 re-asked the stock of black
     assert "已取消当前商品" in result.output
     assert "159元" in result.output

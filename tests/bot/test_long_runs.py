@@ -63,7 +63,7 @@ def test_bench_without_scikit_learn_runs_and_shows_its_progress(plain_env):
     assert done.returncode == 0, done.stderr
     assert "ModuleNotFoundError" not in done.stderr and "Traceback" not in done.stderr
     assert BASELINE_INSTALL in done.stderr
-    assert "冷启动 (3 个新进程)" in done.stderr  # the slowest phase is on screen while it runs
+    assert "冷启动（3 个新进程）" in done.stderr  # the slowest phase is on screen while it runs
     assert "csbot + cache" in done.stdout and "TF-IDF" not in done.stdout
 
 
@@ -78,7 +78,7 @@ def test_bench_names_each_phase_as_it_starts():
         "1k: csbot",
         "1k: csbot + 缓存",
         "1k: 整条回复",
-        "冷启动 (3 个新进程)",
+        "冷启动（3 个新进程）",
     ]
     assert len(phases) == bench_steps([1000], baseline=False) and len(rows) == 6
 

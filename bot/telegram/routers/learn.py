@@ -25,21 +25,21 @@ LEARNED_FILE = "learned.yaml"
 TOP = 5  # groups shown per /learn
 SHOWN_EXAMPLES = 6
 
-NOT_A_FOLDER = "话术库 {library} 是单个文件, 学习结果要放在话术库文件夹里才生效。"
+NOT_A_FOLDER = "话术库 {library} 是单个文件，学习结果要放在话术库文件夹里才生效。"
 NOTHING = (
-    "没有待归类的说法。先在电脑上运行:\n<code>csbot learn --out {path}</code>\n然后再发 /learn。"
+    "没有待归类的说法。先在电脑上运行：\n<code>csbot learn --out {path}</code>\n然后再发 /learn。"
 )
-HEADER = "待归类的顾客说法 (共 {total} 组, 先看问得最多的 {shown} 组):"
-GROUP = "<b>第 {n} 组</b> · 问过 {asked} 次\n{examples}\n客服当时回: {reply}\n我猜是: {guess}"
+HEADER = "待归类的顾客说法（共 {total} 组，先看问得最多的 {shown} 组）："
+GROUP = "<b>第 {n} 组</b> · 问过 {asked} 次\n{examples}\n客服当时回：{reply}\n我猜是：{guess}"
 UNKNOWN = "看不出"
 ADD_TO = "加到「{intent}」"
 OTHER = "加到其他意图…"
 IGNORE = "忽略"
-PICK = "这一组加到哪个意图?"
-ADDED = "已把这 {count} 个说法加到「{intent}」, 话术库已重新加载。"
-IGNORED = "已忽略这一组, 以后的学习也不再提它。"
+PICK = "这一组加到哪个意图？"
+ADDED = "已把这 {count} 个说法加到「{intent}」，话术库已重新加载。"
+IGNORED = "已忽略这一组，以后的学习也不再提它。"
 GONE = "这一组已经处理过了。"
-FAILED = "改好了学习结果, 但话术库重新加载失败, 已撤回这次修改。问题:\n{problems}"
+FAILED = "改好了学习结果，但话术库重新加载失败，已撤回这次修改。问题：\n{problems}"
 
 _edits = threading.Lock()  # one learned file per library: edits go one at a time
 

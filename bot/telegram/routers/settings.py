@@ -12,7 +12,7 @@ from bot.telegram import keyboards, texts
 from bot.telegram.routers.prefs import chat_prefs
 from intents.library import TONES
 
-LIBRARY_LABELS = {"shop": "网店客服 (淘宝/京东)", "clinic": "诊所回访", "it": "IT 服务热线"}
+LIBRARY_LABELS = {"shop": "网店客服（淘宝/京东）", "clinic": "诊所回访", "it": "IT 服务热线"}
 
 
 async def library(message: Message, db: Storage, assistants: Assistants) -> None:

@@ -67,7 +67,7 @@ def test_csbot_practice_runs_the_drill_in_the_terminal(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("得分") == 3 and "参考话术" in result.output
-    assert "练习结束: 共 3 题" in result.output and "最需要加强" in result.output
+    assert "练习结束：共 3 题" in result.output and "最需要加强" in result.output
     with sqlite3.connect(database) as db:
         sessions = db.execute(
             "SELECT user_name, scenario, finished_at FROM practice_sessions"

@@ -137,7 +137,7 @@ def test_good_file_loads_into_frozen_turns(tmp_path):
     [
         ("title: 问尺码", "title: 问: 尺码", ":3: YAML 语法错误"),
         ("intent: greeting", "intent: greting", ":7: 第 1 轮: 话术库 shop 里没有意图 'greting'"),
-        ("level: 1", "level: 4", ":4: level 只能是 1 入门, 2 进阶, 3 困难, 不是 4"),
+        ("level: 1", "level: 4", ":4: level 只能是 1 入门、2 进阶、3 困难，不是 4"),
         ("level: 1", "level: 难", ":4: level 只能是"),
         ("level: 1\n", "", ":1: 缺少 level"),
         ("version: 1", "version: 2", ":1: version 必须是 1"),
@@ -146,7 +146,7 @@ def test_good_file_loads_into_frozen_turns(tmp_path):
         ("library: shop", "library: shoes", ":5: 没有名为 'shoes' 的话术库"),
         ("    goal: 推荐具体尺码", "    gaol: 推荐具体尺码", ":11: 第 2 轮 里有不认识的键 'gaol'"),
         ("    say: [我165 110斤穿几码]", "    say: []", ":9: 第 2 轮的 say 是空的"),
-        ("[身高|体重|码]", "[身高|亲]", ":10: 第 2 轮的 expect 里有空的或只有语气词的选项: '亲'"),
+        ("[身高|体重|码]", "[身高|亲]", ":10: 第 2 轮的 expect 里有空的或只有语气词的选项：'亲'"),
         ("[身高|体重|码]", "[身高||码]", ":10: 第 2 轮的 expect 里有空的"),
         ("  - intent: greeting\n", "  - say: [在吗]\n", ":7: 第 1 轮缺少 intent"),
         ("  - intent: size\n", "  - intent: [size, size]\n", ":8: 第 2 轮的 intent 有重复"),
@@ -199,7 +199,7 @@ def test_a_broken_library_is_named_before_the_scenario_that_uses_it(tmp_path):
         load_scenario(path, libraries={"shop": lib})
     problems = [str(p) for p in caught.value.problems]
     assert problems[0].startswith(f"{lib}:")
-    assert problems[-1] == f"{path}:5: 话术库 'shop' 本身有问题 (见上), 先修好它"
+    assert problems[-1] == f"{path}:5: 话术库 'shop' 本身有问题（见上），先修好它"
 
 
 def test_a_scenario_can_use_a_library_passed_in_loaded(tmp_path):

@@ -109,7 +109,7 @@ def test_csbot_report_passes_the_calendar_warning_on(tmp_path):
     )
     result = CliRunner().invoke(app, ["report", "--config", str(config), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert "注意: chinese-calendar 还没有 2031 年的节假日安排" in result.stderr
+    assert "注意：chinese-calendar 还没有 2031 年的节假日安排" in result.stderr
     assert '"first_max": 20.0' in result.stdout
 
 

@@ -162,7 +162,7 @@ def test_no_listed_agent_in_the_file_is_an_error_that_lists_the_senders():
         read_telegram_export(EXPORT, agents=["小梅"])
     message = str(caught.value)
     assert str(EXPORT) in message and "--agent 小梅" in message
-    assert "小美 (5550001) 15 条" in message
+    assert "小美（5550001）15 条" in message
 
 
 def test_a_broken_message_is_named_by_its_id():
@@ -204,8 +204,12 @@ async def imported_report(history: History, path: Path):
 
 async def test_exact_response_times_after_importing_the_export(tmp_path):
     report = await imported_report(sample(), tmp_path / "t.db")
-    assert list(report.agents) == ["(未分配)", "小美", "阿杰"]
-    xiaomei, ajie, nobody = report.agents["小美"], report.agents["阿杰"], report.agents["(未分配)"]
+    assert list(report.agents) == ["小美", "阿杰", "（未分配）"]
+    xiaomei, ajie, nobody = (
+        report.agents["小美"],
+        report.agents["阿杰"],
+        report.agents["（未分配）"],
+    )
     # 小美 first: 12 14 6 30 70; next: 18 28 10 | 120 | 20 unanswered | 10 19 | 20 15 25
     assert (xiaomei.replies, xiaomei.conversations) == (15, 5)
     assert (xiaomei.first_p50, xiaomei.first_p90, xiaomei.first_max) == (14, pytest.approx(54), 70)
@@ -284,7 +288,7 @@ def test_csv_roles_in_chinese_and_multiline_text():
 @pytest.mark.parametrize(
     ("row", "line", "says"),
     [
-        ("2024-06-01 10:00:05,a,seller,小美,在的", 3, "角色 (role) 'seller' 不认识"),
+        ("2024-06-01 10:00:05,a,seller,小美,在的", 3, "角色（role）'seller' 不认识"),
         ("明天上午,a,customer,tb_1,在吗", 3, "时间 '明天上午' 看不懂"),
         ("6月1日 10:00,a,customer,tb_1,在吗", 3, "缺年、月或日"),
         ("20240601,a,customer,tb_1,在吗", 3, "Excel 的日期序号"),
@@ -292,8 +296,8 @@ def test_csv_roles_in_chinese_and_multiline_text():
         ("2024/6/2 10:00 CST,a,customer,tb_1,在吗", 3, "看不懂"),  # never dropped silently
         ("2024-06-01T10:00:00+25:00,a,customer,tb_1,在吗", 3, "时区偏移不对"),
         ("1717207200000,a,customer,tb_1,在吗", 3, "像是毫秒"),
-        ("2024-06-01 10:00:05,a,agent,,在的", 3, "发送人 (sender) 写客服的名字"),
-        ("2024-06-01 10:00:05,,customer,tb_1,在吗", 3, "会话 (conversation) 是空的"),
+        ("2024-06-01 10:00:05,a,agent,,在的", 3, "发送人（sender）写客服的名字"),
+        ("2024-06-01 10:00:05,,customer,tb_1,在吗", 3, "会话（conversation）是空的"),
         ("2024-06-01 10:00:05,a,agent,小美,好的,亲", 3, "请用英文双引号"),
         ('2024-06-01 10:00:05,a,agent,小美,"好的\n亲"\n2024-06-01,a,bot,x,y,z', 5, "有 6 列"),
     ],
@@ -345,16 +349,16 @@ def test_reimporting_adds_nothing(config):
             "--bot", "6660001", "--agent", "老王", "--config", str(config)]  # fmt: skip
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "读取 77 条消息 (跳过 2 条系统消息), 11 段对话" in first.output
-    assert "客服 小美 15 条, 阿杰 14 条; 机器人 6 条; 顾客 42 条" in first.output
-    assert "新增 77 条, 已有 0 条" in first.output
+    assert "读取 77 条消息（跳过 2 条系统消息），11 段对话" in first.output
+    assert "客服 小美 15 条，阿杰 14 条；机器人 6 条；顾客 42 条" in first.output
+    assert "新增 77 条，已有 0 条" in first.output
     assert "老王 没有对上" in first.output
     again = runner.invoke(app, args)
-    assert "新增 0 条, 已有 77 条" in again.output
+    assert "新增 0 条，已有 77 条" in again.output
     for _ in range(2):
         done = runner.invoke(app, ["import", "csv", str(HISTORY), "--config", str(config)])
         assert done.exit_code == 0, done.output
-    assert "读取 37 条消息, 5 段对话" in done.output and "新增 0 条, 已有 37 条" in done.output
+    assert "读取 37 条消息，5 段对话" in done.output and "新增 0 条，已有 37 条" in done.output
     assert count_rows(config.parent / "csbot.db") == 77 + 37
 
 
@@ -418,7 +422,7 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_completes_it(tmp_path, 
 
     rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"新增 {TOTAL - present} 条, 已有 {present} 条" in rerun.stdout
+    assert f"新增 {TOTAL - present} 条，已有 {present} 条" in rerun.stdout
     assert count_rows(database) == TOTAL
 
 

@@ -135,7 +135,7 @@ def test_report_says_unknown_agent_and_empty_results_in_words(database, tmp_path
     assert unknown.exit_code == 1 and "没有找到客服「小丽」" in unknown.output
     empty_period = runner.invoke(app, ["report", "--config", config, "--since", "2030-01-01"])
     assert empty_period.exit_code == 0
-    assert "2030-01-01 00:00 至 现在 (Asia/Shanghai): 没有任何会话记录" in empty_period.output
+    assert "2030-01-01 00:00 至 现在（Asia/Shanghai）：没有任何会话记录" in empty_period.output
     assert "━" not in empty_period.output  # no table of dashes
     empty = tmp_path / "empty.db"
     asyncio.run(Storage(empty).open()).close  # noqa: B018 - a real, empty database
@@ -147,10 +147,10 @@ def test_report_says_which_database_and_period_it_read(database, tmp_path):
     config = _config(tmp_path, database)
     table = runner.invoke(app, ["report", "--config", config, "--until", "2025-11-30"])
     assert table.exit_code == 0, table.output
-    assert f"数据库: {database}" in table.output
-    assert "期间: 最早 至 2025-11-30 00:00 之前 (Asia/Shanghai)" in table.output
+    assert f"数据库：{database}" in table.output
+    assert "期间：最早 至 2025-11-30 00:00 之前（Asia/Shanghai）" in table.output
     whole = runner.invoke(app, ["report", "--config", config, "--format", "json"])
-    assert "期间: 全部记录: 2025-11-29 至 2025-11-30 (Asia/Shanghai)" in whole.stderr
+    assert "期间：全部记录：2025-11-29 至 2025-11-30（Asia/Shanghai）" in whole.stderr
     assert json.loads(whole.stdout)["database"] == str(database)
 
 

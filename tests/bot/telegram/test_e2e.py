@@ -133,15 +133,15 @@ async def test_csbot_run_drives_a_whole_practice_run(api, tmp_path):
         await api.message(CHAT, "/practice thanks_goodbye")
         title, line = await api.wait_for("sendMessage", chat_id=CHAT, count=2)
         assert "问完就走的顾客" in title.params["text"]
-        assert line.params["text"].startswith("👤 顾客: ")
+        assert line.params["text"].startswith("👤 顾客：")
         for turn, answer in enumerate(answers, 1):
             await api.message(CHAT, answer)  # only once the customer's line has arrived
             sent = await api.wait_for("sendMessage", chat_id=CHAT, count=2 + 2 * turn)
             feedback, follow = (call.params["text"] for call in sent[-2:])
             assert "得分" in feedback and "参考话术" in feedback and "<code>" in feedback
             if turn < len(answers):
-                assert follow.startswith("👤 顾客: ")
-        assert follow.startswith("<b>练习结束: 共 4 题")
+                assert follow.startswith("👤 顾客：")
+        assert follow.startswith("<b>练习结束：共 4 题")
     finally:
         log = await stop_bot(bot)
     assert TOKEN not in log

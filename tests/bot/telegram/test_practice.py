@@ -89,13 +89,13 @@ async def test_pressing_a_scenario_button_starts_it(trainer):
     title, line = trainer.bot.texts()
     assert "问完就走的顾客" in title and "入门" in title and "共 4 轮" in title
     assert "15 秒" in title and "20 秒" in title
-    assert line.startswith("👤 顾客: ")
+    assert line.startswith("👤 顾客：")
 
 
 async def test_practice_with_an_unknown_id_lists_the_ids(trainer):
     await trainer.bot.send("/practice nope")
     [reply] = trainer.bot.texts()
-    assert reply.startswith("没有这个练习场景: nope") and SCENARIO in reply
+    assert reply.startswith("没有这个练习场景：nope") and SCENARIO in reply
     assert await _rows(trainer.bot, "SELECT * FROM practice_sessions") == []
 
 
@@ -105,22 +105,22 @@ async def test_practice_with_an_unknown_id_lists_the_ids(trainer):
 async def test_a_fast_polite_correct_drill_scores_high_and_is_stored(trainer):
     bot = trainer.bot
     await bot.send(f"/practice {SCENARIO}")
-    assert bot.texts()[-1].startswith("👤 顾客: ")
+    assert bot.texts()[-1].startswith("👤 顾客：")
     for turn in range(4):
         await trainer.answer(trainer.good_answer(turn), after=6)
         *_, feedback, follow = bot.texts()
         score = int(SCORE.search(feedback).group(1))
         assert score >= 85, feedback
         target = 15 if turn == 0 else 20
-        assert "用时 6 秒" in feedback and f"6 秒回复, 在 {target} 秒以内" in feedback
+        assert "用时 6 秒" in feedback and f"6 秒回复，在 {target} 秒以内" in feedback
         assert f"{texts.PRACTICE_REFERENCE}\n<code>" in feedback
         if turn < 3:
-            assert follow.startswith("👤 顾客: ")
+            assert follow.startswith("👤 顾客：")
     summary = bot.texts()[-1]
-    assert summary.startswith("<b>练习结束: 共 4 题, 平均 ")
+    assert summary.startswith("<b>练习结束：共 4 题，平均 ")
     assert int(re.search(r"平均 (\d+) 分", summary).group(1)) >= 85
     assert (
-        "最需要加强: " in summary or "每一项都拿满了" in summary
+        "最需要加强：" in summary or "每一项都拿满了" in summary
     ) and texts.PRACTICE_NEXT in summary
     assert len(bot.texts()) == 2 + 4 * 2  # title, line, then feedback + next line or summary
 
@@ -145,7 +145,7 @@ async def test_a_slow_rude_drill_scores_low_and_names_the_weakest_skill(trainer)
         assert "75 秒才回复" in feedback and "敷衍" in feedback
     summary = bot.texts()[-1]
     # speed, content and tone all score nothing: the tie goes to the skill worth most (content)
-    assert f"最需要加强: {SKILL_NAMES['content']}。{TIPS['content']}" in summary
+    assert f"最需要加强：{SKILL_NAMES['content']}。{TIPS['content']}" in summary
     [session] = sessions_from(await bot.storage.practice_progress(STAFF))
     assert session.total <= 30
 
@@ -156,7 +156,7 @@ async def test_good_but_slow_answers_make_speed_the_weakest_skill(trainer):
     for turn in range(4):
         await trainer.answer(trainer.good_answer(turn), after=35)
     summary = bot.texts()[-1]
-    assert f"最需要加强: {SKILL_NAMES['speed']}。{TIPS['speed']}" in summary
+    assert f"最需要加强：{SKILL_NAMES['speed']}。{TIPS['speed']}" in summary
 
 
 async def test_each_answer_is_timed_from_its_own_customer_line(trainer):
@@ -164,10 +164,10 @@ async def test_each_answer_is_timed_from_its_own_customer_line(trainer):
     await bot.send(f"/practice {SCENARIO}")
     await trainer.answer(trainer.good_answer(0), after=12)
     first = bot.texts()[-2]
-    assert "用时 12 秒" in first and "12 秒回复, 在 15 秒以内" in first
+    assert "用时 12 秒" in first and "12 秒回复，在 15 秒以内" in first
     await trainer.answer(trainer.good_answer(1), after=30)  # the next target is 20 s
     second = bot.texts()[-2]
-    assert "用时 30 秒" in second and "30 秒才回复, 标准是 20 秒以内" in second
+    assert "用时 30 秒" in second and "30 秒才回复，标准是 20 秒以内" in second
     assert await _rows(bot, "SELECT seconds FROM practice_answers ORDER BY turn") == [
         (12.0,),
         (30.0,),
@@ -181,7 +181,7 @@ async def test_stop_mid_drill_summarises_and_finishes_the_session(trainer):
     trainer.clock.wait(3)
     await bot.send("/stop")
     summary = bot.texts()[-1]
-    assert summary.startswith("<b>练习结束: 共 1 题") and "每一项都拿满了" in summary
+    assert summary.startswith("<b>练习结束：共 1 题") and "每一项都拿满了" in summary
     [(finished, total)] = await _rows(bot, "SELECT finished_at, total FROM practice_sessions")
     assert finished == T0 + 8 and total >= 85
     assert trainer.drills.runs == {}
@@ -192,7 +192,7 @@ async def test_stop_mid_drill_summarises_and_finishes_the_session(trainer):
 async def test_stop_before_any_answer_still_closes_the_session(trainer):
     await trainer.bot.send(f"/practice {SCENARIO}")
     await trainer.bot.send("/stop")
-    assert trainer.bot.texts()[-1].startswith("<b>练习结束: 共 0 题")
+    assert trainer.bot.texts()[-1].startswith("<b>练习结束：共 0 题")
     assert await _rows(trainer.bot, "SELECT finished_at FROM practice_sessions") == [(T0,)]
     assert await trainer.bot.storage.practice_progress(STAFF) == []  # nothing scored, no row
 
@@ -218,8 +218,8 @@ async def test_a_new_practice_ends_the_running_one_first(trainer):
     await trainer.answer(trainer.good_answer(0), after=5)
     await bot.send("/practice size_bargain")
     *_, summary, title, line = bot.texts()
-    assert summary.startswith("<b>练习结束: 共 1 题")
-    assert "问尺码后砍价" in title and line.startswith("👤 顾客: ")
+    assert summary.startswith("<b>练习结束：共 1 题")
+    assert "问尺码后砍价" in title and line.startswith("👤 顾客：")
     rows = await _rows(bot, "SELECT scenario, finished_at FROM practice_sessions ORDER BY id")
     assert rows == [(SCENARIO, T0 + 5), ("size_bargain", None)]
 
@@ -256,11 +256,11 @@ async def test_progress_lists_own_sessions_and_sends_a_chart(trainer, user):
     [table] = trainer.bot.texts()
     header, first, first_skills, second, second_skills, weakest = table.split("\n")
     assert "共 2 次" in header and "Asia/Shanghai" in header
-    assert first.startswith("• 03-01 10:00 问完就走的顾客 · <b>") and "(4 题)" in first
-    assert second.startswith("• 03-02 10:00 问完就走的顾客") and "(2 题)" in second
+    assert first.startswith("• 03-01 10:00 问完就走的顾客 · <b>") and "（4 题）" in first
+    assert second.startswith("• 03-02 10:00 问完就走的顾客") and "（2 题）" in second
     assert first_skills.strip().startswith(f"{SKILL_NAMES['speed']} 100%")
     assert f"{SKILL_NAMES['speed']} 100%" not in second_skills
-    assert weakest.startswith("最近 2 次里最需要加强: <b>响应速度</b>")
+    assert weakest.startswith("最近 2 次里最需要加强：<b>响应速度</b>")
     [photo] = trainer.bot.session.sent("sendPhoto")
     assert photo.chat_id == user and photo.caption == texts.PROGRESS_CHART
     assert photo.photo.data.startswith(b"\x89PNG")
@@ -304,9 +304,9 @@ async def test_trainees_by_role(trainer, user, allowed):
     # the harness names everyone 小王: their Telegram ids tell them apart
     staff, admin = lines
     assert staff.startswith(f"• <b>小王 ({STAFF})</b> · 练习 2 次 · 最近 ")
-    assert f"最弱: {SKILL_NAMES['speed']}" in staff
+    assert f"最弱：{SKILL_NAMES['speed']}" in staff
     assert admin.startswith(f"• <b>小王 ({ADMIN})</b> · 练习 1 次 · 最近 100 分 · 平均 100 分")
-    assert admin.endswith(f"最弱: {texts.TRAINEES_ALL_FULL}")
+    assert admin.endswith(f"最弱：{texts.TRAINEES_ALL_FULL}")
     [photo] = trainer.bot.session.sent("sendPhoto")
     assert photo.caption == texts.TRAINEES_CHART and photo.photo.data.startswith(b"\x89PNG")
 

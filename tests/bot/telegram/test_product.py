@@ -63,7 +63,7 @@ async def test_product_by_name_then_replies_use_it_and_say_so(harness):
     assert "双面羊绒大衣" in harness.texts()[-1]
     await harness.send("什么面料")
     reply = harness.texts()[-1]
-    assert "🛍 按商品: 双面羊绒大衣 (680987654321, 来自上文 (/product))" in reply
+    assert "🛍 按商品：双面羊绒大衣（680987654321，来自上文 (/product)）" in reply
     assert "羊绒30% 羊毛70%" in reply
 
 

@@ -61,8 +61,8 @@ async def test_stats_sends_a_summary_and_the_chart(history):
     assert summary.index("全部客服") < min(summary.index("小美"), summary.index("小王"))
     assert "首响 15 秒 · 后续 20 秒" in summary
     assert "<b>小美</b> · 回复 2 条 · 会话 1 个" in summary
-    assert "首响: 中位 10 秒 · P90 10 秒 · 最长 10 秒 · 达标 100%" in summary
-    assert "后续: 中位 30 秒" in summary and "达标 0%" in summary
+    assert "首响：中位 10 秒 · P90 10 秒 · 最长 10 秒 · 达标 100%" in summary
+    assert "后续：中位 30 秒" in summary and "达标 0%" in summary
     assert "超时 3 次 · 未回复会话 1 个" in summary
     [photo] = history.session.sent("sendPhoto")
     assert photo.chat_id == MANAGER and photo.caption == texts.STATS_CHART
@@ -74,7 +74,7 @@ async def test_stats_for_one_agent(history):
     [summary] = history.texts()
     assert "<b>小王</b> · 回复 1 条" in summary
     assert "小美" not in summary and "全部客服" not in summary
-    assert "首响: 中位 40 秒" in summary and "超时 2 次" in summary
+    assert "首响：中位 40 秒" in summary and "超时 2 次" in summary
     assert len(history.session.sent("sendPhoto")) == 1
 
 
@@ -95,9 +95,9 @@ async def test_breaches_lists_the_latest_misses_in_shanghai_time(history):
     header, *lines = text.split("\n")
     assert "3 次" in header and "Asia/Shanghai" in header
     assert lines == [
-        "• 03-01 10:18:20 · 小王 · 后续 没有回复 (目标 20 秒) · 顾客「顾客乙」",
-        "• 03-01 10:16:40 · 小王 · 首响 用了 40 秒 (目标 15 秒) · 顾客「顾客乙」",
-        "• 03-01 10:01:40 · 小美 · 后续 用了 30 秒 (目标 20 秒) · 顾客「顾客甲」",
+        "• 03-01 10:18:20 · 小王 · 后续 没有回复（目标 20 秒）· 顾客「顾客乙」",
+        "• 03-01 10:16:40 · 小王 · 首响 用了 40 秒（目标 15 秒）· 顾客「顾客乙」",
+        "• 03-01 10:01:40 · 小美 · 后续 用了 30 秒（目标 20 秒）· 顾客「顾客甲」",
     ]
 
 
@@ -114,7 +114,7 @@ async def test_export_sends_the_per_agent_and_the_breaches_csv(history):
     assert breaches.document.filename == "breaches.csv"
     assert agents.document.data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.DictReader(io.StringIO(agents.document.data.decode("utf-8-sig"))))
-    assert [r["agent"] for r in rows] == ["小王", "小美", "(全部)"]
+    assert [r["agent"] for r in rows] == ["小王", "小美", "（全部）"]
     assert [r["replies"] for r in rows] == ["1", "2", "3"]
     misses = list(csv.DictReader(io.StringIO(breaches.document.data.decode("utf-8-sig"))))
     assert len(misses) == 3 and {m["agent"] for m in misses} == {"小美", "小王"}
