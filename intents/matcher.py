@@ -6,6 +6,7 @@ import heapq
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -14,14 +15,17 @@ from intents.library import Library
 from intents.normalize import normalize
 from intents.phonetic import NUMBER, phonetic
 from intents.segment import Segmenter
+from intents.vote import LinearVote
 
 #: Below this score a clause has no intent and the assistant asks the customer to clarify.
-DEFAULT_THRESHOLD = 0.48
+DEFAULT_THRESHOLD = 0.52
 #: Once one need clears the threshold, another clause of the same message needs only this much:
 #: a message that asks one thing clearly usually asks its other things in earnest too.
 DEFAULT_COMPANION_THRESHOLD = 0.40
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
+#: The linear model's share of a class's score, beside the nearest examples, profile and keywords.
+DEFAULT_VOTE = 0.4
 #: How many nearest examples (by weighted feature overlap) rapidfuzz scores for each clause.
 DEFAULT_CANDIDATES = 16
 #: A message is matched clause by clause; past this many clauses the rest is context, not asks.
@@ -43,6 +47,19 @@ _CONNECTORS = re.compile(
 )
 # 吗 ends a question; buyers often type the next one straight after it (有优惠吗什么时候发)
 _QUESTION_END = re.compile(r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})")
+# a courtesy that opens an unpunctuated run is a clause of its own: 你好我的快递到哪了 asks
+# where the parcel is, and greets; 好的谢谢帮我发顺丰 thanks, and asks for a courier
+_LEADING_COURTESY = re.compile(
+    r"^(?:(?:亲)?(?:你好|您好|在吗|在不在|在么|在嘛|哈喽)(?:亲|呀|啊)?"
+    r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?)"
+    r"(?=[\u4e00-\u9fff]{3})"
+)
+#: A clause of nothing but acknowledgements (好的, 嗯嗯, 是的, 知道了, ok) asks nothing; thanks
+#: and closings (谢谢, 拜, 没事了, 就这样吧) are goodbyes, not among them.
+_ACKNOWLEDGEMENT = re.compile(
+    r"(?:好+|的|嗯+|恩+|哦+|噢+|喔+|额|哈+|行|对|是|了|啦|呀|吧|呢|滴|哒|ok|okay|k"
+    r"|知道|明白|收到|了解|懂|可以|那好|那行|亲| )+"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +93,7 @@ def split_clauses(text: str) -> list[str]:
     >>> split_clauses("包邮吗,几天能到 另外有发票吗")
     ['包邮吗', '几天能到', '有发票吗']
     """
-    text = _QUESTION_END.sub(",", _CONNECTORS.sub(",", text))
+    text = _QUESTION_END.sub(",", _CONNECTORS.sub(",", _LEADING_COURTESY.sub(r"\g<0>,", text)))
     parts = []
     for piece in text.split(","):
         # a space between two Chinese runs separates asks (在吗 这件能便宜吗); one next to Latin
@@ -103,12 +120,16 @@ class Matcher:
         candidates: int = DEFAULT_CANDIDATES,
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         cache_size: int = 4096,
+        vote: float = DEFAULT_VOTE,
+        cache_dir: Path | None = None,
     ) -> None:
         self.library = library
         self.threshold = threshold
         self.companion_threshold = min(companion_threshold, threshold)
         self.candidates = candidates
         self.weights = weights
+        self.vote_share = vote
+        self._cache_dir = cache_dir
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
         terms += [k for t in library.topics for k in t.keywords]
         self.segmenter = segmenter or Segmenter(terms)
@@ -143,9 +164,14 @@ class Matcher:
         self._owners = np.array(owners, dtype=np.int32)
         feature_ids: dict[str, int] = {}
         rows: list[list[int]] = []
-        for clause in clauses:
-            features = _features(clause)
+        feature_sets = [_features(clause) for clause in clauses]
+        for features in feature_sets:
             rows.append([feature_ids.setdefault(f, len(feature_ids)) for f in features])
+        self._vote = (  # a vote needs two classes to tell apart
+            LinearVote.train(feature_sets, owners, len(self._ids) + 1, cache=self._cache_dir)
+            if self.vote_share > 0 and len(set(owners)) > 1
+            else None
+        )
         n = len(codes)
         df = np.zeros(len(feature_ids), dtype=np.int64)
         for row in rows:
@@ -226,6 +252,8 @@ class Matcher:
     def _match_clause(self, clause: _Clause) -> list[Match]:
         if not clause.code.strip(NUMBER + " "):  # nothing but numbers (666, 123): no ask
             return []
+        if _ACKNOWLEDGEMENT.fullmatch(clause.text):
+            return []
         score, examples, hits = self._score(clause)
         out_of_scope = score[-1]
         score = score[:-1]
@@ -280,7 +308,11 @@ class Matcher:
             evidence[2, k] = max(map(_keyword_weight, words)) * w_keywords
         np.minimum(evidence, 1.0, out=evidence)
         examples = {owner: e for owner, (_, e) in nearest.items()}
-        return 1.0 - (1.0 - evidence).prod(axis=0), examples, hits
+        score = 1.0 - (1.0 - evidence).prod(axis=0)
+        if self._vote is not None and useful:
+            share = self.vote_share
+            score = (1.0 - share) * score + share * self._vote.probabilities(features)
+        return score, examples, hits
 
     def _nearest(self, clause: _Clause, ids: list[int]) -> list[tuple[float, int]]:
         """The examples nearest to the clause, as (similarity in [0, 1], example) pairs.

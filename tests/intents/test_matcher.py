@@ -48,10 +48,30 @@ def test_single_intent(matcher, message, intent):
         ("你好,有优惠吗", {"greeting", "price"}),
         ("有发票吗 另外质量怎么样", {"invoice", "quality"}),
         ("160 50kg穿什么码,是纯棉的吗", {"size", "fabric"}),
+        # a courtesy opening an unpunctuated run is a clause of its own
+        ("你好我的快递怎么还没到", {"greeting", "shipping"}),
+        ("在吗这件能便宜点吗", {"greeting", "price"}),
+        ("哦哦好的谢谢帮我发顺丰吧", {"goodbye", "shipping"}),
     ],
 )
 def test_several_needs(matcher, message, intents):
     assert {m.intent for m in matcher.match(message)} == intents
+
+
+@pytest.mark.parametrize(
+    "message", ["好的", "嗯嗯", "是的", "好的 知道了", "ok", "哦哦 明白", "可以的亲"]
+)
+def test_a_bare_acknowledgement_asks_nothing(matcher, message):
+    assert matcher.match(message) == []
+
+
+@pytest.mark.parametrize("message", ["好的谢谢", "没事了", "行 就这样吧", "嗯嗯 拜拜"])
+def test_thanks_and_closings_are_still_goodbyes(matcher, message):
+    assert [m.intent for m in matcher.match(message)] == ["goodbye"]
+
+
+def test_an_acknowledgement_beside_an_ask_leaves_only_the_ask(matcher):
+    assert [m.intent for m in matcher.match("好的 那什么时候发货")] == ["shipping"]
 
 
 @pytest.mark.parametrize(

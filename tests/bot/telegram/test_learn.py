@@ -22,10 +22,10 @@ unsorted:
 - group: g1
   guess: invoice
   asked: 7
-  examples: [能出个小票吗, 给我打个小票]
+  examples: [给张单据呗, 要个凭条]
   evidence:
-  - {example: 能出个小票吗, asked: 5, agent_reply: 亲，可以的，发货时随包裹放购物小票, before: 无}
-  - {example: 给我打个小票, asked: 2, before: 无}
+  - {example: 给张单据呗, asked: 5, agent_reply: 亲，可以的，发货时随包裹放购物小票, before: 无}
+  - {example: 要个凭条, asked: 2, before: 无}
 - group: g2
   guess: null
   asked: 3
@@ -71,12 +71,12 @@ async def test_groups_are_placed_or_ignored_and_the_library_reloads(harness, lib
     learned = library / "learned.yaml"
     learned.write_text(LEARNED, encoding="utf-8")
     assistants = harness.dp["assistants"]
-    assert assistants.get().suggest("能出个小票吗").intents == ()
+    assert assistants.get().suggest("给张单据呗").intents == ()
 
     await harness.send("/learn", user=ADMIN)
     header, first, second = harness.texts()
     assert "共 2 组" in header
-    assert "问过 7 次" in first and "能出个小票吗 / 给我打个小票" in first
+    assert "问过 7 次" in first and "给张单据呗 / 要个凭条" in first
     assert "发票" in first  # the guess, by its Chinese name
     assert "看不出" in second
     markup = harness.session.sent()[1].reply_markup
@@ -91,11 +91,11 @@ async def test_groups_are_placed_or_ignored_and_the_library_reloads(harness, lib
     await harness.press(add, user=ADMIN)
     assert harness.texts("editMessageText")[-1].startswith("已把这 2 个说法加到「发票」")
     # applied to the file and reloaded: the bot answers the new phrasing now
-    assert assistants.get().suggest("能出个小票吗").intents == ("invoice",)
+    assert assistants.get().suggest("给张单据呗").intents == ("invoice",)
     data = yaml.safe_load(learned.read_text(encoding="utf-8"))
     assert data["learned"][0]["intent"] == "invoice"
     assert data["learned"][0]["reviewed"] is True
-    assert data["learned"][0]["examples"] == ["能出个小票吗", "给我打个小票"]
+    assert data["learned"][0]["examples"] == ["给张单据呗", "要个凭条"]
 
     await harness.press(harness.button("lr:pick:shop:g2:"), user=ADMIN)
     picker = harness.session.sent("editMessageText")[-1]
