@@ -31,6 +31,7 @@ def shop(tmp_path: Path) -> Path:
     library.mkdir()
     for file in PHRASES.glob("*.yaml"):
         shutil.copy(file, library)
+    _open_gaps(library)
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  database: {tmp_path / 'csbot.db'}\n", encoding="utf-8")
     history = tmp_path / "history.csv"
@@ -38,6 +39,20 @@ def shop(tmp_path: Path) -> Path:
     result = runner.invoke(app, ["import", "csv", str(history), "--config", str(config)])
     assert result.exit_code == 0, result.output
     return tmp_path
+
+
+#: The shipped topics that answer the history's needs: taken out of the test's copy, so that the
+#: library has the gaps a real shop's history shows it (the shipped library keeps improving).
+GAPS = {"tracking", "change_address", "authenticity", "wait_for_sale", "paper_invoice"}
+
+
+def _open_gaps(library: Path) -> None:
+    for file in library.glob("*.yaml"):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for intent in data.get("intents") or []:
+            if "topics" in intent:
+                intent["topics"] = [t for t in intent["topics"] if t["topic"] not in GAPS]
+        file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
 
 
 def learn(root: Path, *extra: str) -> str:
@@ -100,17 +115,18 @@ def test_file_holds_evidence_and_unplaced_groups_under_ignored_keys(shop: Path):
     learned = {(item["intent"], item.get("topic")): item for item in data["learned"]}
     # the history's address changes the library still misses, under the topic the agents'
     # replies answer, each with how often it was asked and what the agent said
-    address = learned[("shipping", "change_address")]
-    asked_for = set(shop_history.NEEDS[1].history)
-    assert address["examples"] and set(address["examples"]) <= asked_for
-    top = max(address["evidence"], key=lambda e: e["asked"])
+    address = learned[("shipping", None)]
+    changes = set(shop_history.NEEDS[1].history)
+    asked_for = changes | set(shop_history.NEEDS[0].history)  # 到哪了 shares the intent
+    assert set(address["examples"]) <= asked_for and set(address["examples"]) & changes
+    top = max((e for e in address["evidence"] if e["example"] in changes), key=lambda e: e["asked"])
     assert top["example"] in address["examples"] and top["asked"] >= 2
     assert "收货信息" in top["agent_reply"] or "地址" in top["agent_reply"]
     # chat that asks nothing is never placed: agents answer it, but politely, not with a need
     placed = {e for item in data["learned"] for e in item["examples"]}
     assert not placed & {"好的", "嗯嗯", "我在上班", "我家猫好可爱"}
     unsorted = {e for group in data["unsorted"] for e in group["examples"]}
-    assert "我在上班" in unsorted
+    assert unsorted and not unsorted & {"好的", "嗯嗯"}  # acknowledgements are not even listed
     assert [g["group"] for g in data["unsorted"]] == [
         f"g{n}" for n in range(1, len(data["unsorted"]) + 1)
     ]
@@ -173,10 +189,12 @@ def test_business_reply_after_a_suggestion_is_the_hint():
             (5, 1, "亲，可以给您出具购物凭证，电子发票也能开，备注抬头就行"),
             (6, 0, "给张单据呗"),
             (6, 1, "您好，收据和发票都可以开，下单时备注抬头，我们开好电子发票发给您"),
+            # the library has no guess for it at all: three agents must agree
+            (7, 0, "给张单据呗"), (7, 1, "亲，发票可以开的，下单备注抬头，电子发票会发给您"),
         ],
         [],
     )  # fmt: skip
-    assert [a.reply[:4] for a in rounds(rows)] == ["亲，可以", "您好，收"]
+    assert [a.reply[:4] for a in rounds(rows)] == ["亲，可以", "您好，收", "亲，发票"]
     proposals = learner.propose(rounds(rows))
     assert [(g.intent, [e.example for e in g.examples]) for g in proposals.learned] == [
         ("invoice", ["给张单据呗"])
