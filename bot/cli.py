@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -177,6 +179,17 @@ def _check_product(assistant: Assistant, product: str | None) -> None:
         fail(f"商品目录里没有 id 为 {product} 的商品（{assistant.catalog.path}）", 2)
 
 
+def intent_label(assistant: Assistant | None, intent_id: str) -> str:
+    """What staff call an intent: the first word of the library's description (价格, 尺码),
+    else its id; JSON output keeps the ids."""
+    if assistant is not None:
+        with contextlib.suppress(KeyError):
+            words = re.split(r"[、，,/:：]", assistant.library.intent(intent_id).description)
+            if words[0].strip():
+                return words[0].strip()
+    return intent_id
+
+
 def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None) -> None:
     if suggestion.product is not None:
         p = suggestion.product
@@ -193,13 +206,15 @@ def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None)
             if m.topic is not None and assistant is not None:
                 topic = assistant.library.topic(m.topic).description or m.topic
             table.add_row(
-                m.intent,
+                intent_label(assistant, m.intent),
                 topic or (m.topic or "—"),
                 f"{m.score:.2f}",
                 m.topic_example or m.example,
                 " ".join(m.shared),
                 " ".join(m.keywords),
-                f"{m.runner_up} {m.runner_up_score:.2f}" if m.runner_up else "",
+                f"{intent_label(assistant, m.runner_up)} {m.runner_up_score:.2f}"
+                if m.runner_up
+                else "",
             )
         out.print(table)
     else:

@@ -80,17 +80,19 @@ def test_match_renders_placeholders_from_config(tmp_path):
     assert any("59" in reply for reply in record["replies"])
 
 
-def test_suggest_explains(monkeypatch):
+def test_suggest_explains_with_the_intents_chinese_names(monkeypatch):
     result = runner.invoke(app, ["suggest", "有色差吗"])
     assert result.exit_code == 0, result.output
-    assert "color" in result.output and "匹配的例句" in result.output
+    assert "颜色" in result.output and "匹配的例句" in result.output
+    assert "color" not in result.output  # staff read 颜色, not the id
 
 
 def test_chat_reads_piped_stdin_until_eof():
     result = runner.invoke(app, ["chat"], input="包邮吗\n\n今天几号\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("顾客> ") == 2
-    assert "price" in result.output and "没有把握的意图" in result.output
+    assert "价格" in result.output and "price" not in result.output
+    assert "没有把握的意图" in result.output
 
 
 def test_validate_shipped_libraries_pass():
