@@ -310,7 +310,7 @@ def bench_report(
 
     from bot.config import ServiceTargets
     from bot.service_time.report import build_report
-    from bot.storage import Storage, TimelineMessage
+    from bot.storage import TimelineMessage, open_storage
 
     rng = np.random.default_rng(seed)
     agents = ["小美", "阿杰", "lily", "小王"]
@@ -344,7 +344,7 @@ def bench_report(
             yield batch
 
     async def run(path: Path) -> tuple[int, float, float]:
-        async with Storage(path) as storage:
+        async with open_storage(path) as storage:
             start = time.perf_counter()
             for batch in batches():
                 await storage.add_timeline("bench", batch)

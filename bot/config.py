@@ -15,6 +15,7 @@ import yaml
 
 from bot.library_names import LIBRARY_NAME_BYTES, library_name_ok
 from bot.service_time.hours import BusinessHours, HoursError, parse_windows
+from bot.storage_url import Database, PostgresUrl, parse_database
 from intents import yaml_problem
 from intents.library import TONES
 
@@ -42,7 +43,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "token", "api_base", "throttle_messages", "throttle_seconds", "webhook_secret",
         "webhook_listen",
     },
-    "storage": {"database"},
+    "storage": {"database", "journal_dir"},
     "service_targets": {
         "first_response_seconds", "next_response_seconds", "business_hours", "timezone",
         "idle_gap_minutes", "nudge_before_seconds", "calendar", "serve_on_holidays",
@@ -96,7 +97,16 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
-    database: Path = Path("data/csbot.db")
+    database: Database = Path("data/csbot.db")  # a SQLite file, or a PostgresUrl
+    journal_dir: Path = Path("data")  # this machine's files of a PostgreSQL database
+
+    @property
+    def local_files(self) -> Path:
+        """The prefix of the files kept on this machine for the database (sent journals, the
+        import lock): beside a SQLite file, in journal_dir for PostgreSQL."""
+        if isinstance(self.database, PostgresUrl):
+            return self.journal_dir / self.database.slug
+        return self.database
 
 
 @dataclass(frozen=True)
@@ -241,9 +251,8 @@ def load_config(
             webhook_listen=reader.listen(telegram, "telegram.webhook_listen", "0.0.0.0:8080"),
         ),
         storage=StorageSettings(
-            database=_resolve(
-                base, Path(reader.text(storage, "storage.database", "data/csbot.db", empty=False))
-            )
+            database=reader.database(storage, "storage.database", base),
+            journal_dir=_resolve(base, Path(reader.text(storage, "storage.journal_dir", "data"))),
         ),
         service_targets=reader.targets(targets),
         access=AccessSettings(
@@ -359,6 +368,18 @@ class _Sections:
             self.fail(key, "不能是空的")
             return default
         return str(value)
+
+    def database(self, section: dict[str, Any], key: str, base: Path) -> Database:
+        value = self.text(section, key, "data/csbot.db", empty=False)
+        try:
+            database = parse_database(value)
+        except ValueError:
+            self.fail(
+                key,
+                "应该是文件路径、sqlite:///路径 或 postgresql://用户名:密码@主机:端口/库名",
+            )
+            return _resolve(base, Path("data/csbot.db"))
+        return database if isinstance(database, PostgresUrl) else _resolve(base, database)
 
     def number(self, section: dict[str, Any], key: str, default: float) -> float:
         value = self._get(section, key, default)

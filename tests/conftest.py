@@ -1,10 +1,12 @@
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from intents import Assistant, Library, Matcher, load_library
+from tests.pg import PostgresServer
 
 # the matcher's trained vote is cached per test run, never in the user's cache folder; set at
 # import, so subprocesses and the doctests in intents/ and bot/ (collected after tests/) see it
@@ -27,3 +29,33 @@ def matcher(shop: Library) -> Matcher:
 @pytest.fixture(scope="session")
 def assistant(shop: Library, matcher: Matcher) -> Assistant:
     return Assistant(shop, matcher=matcher)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer | str]:
+    """One PostgreSQL server for the session, or the one line saying why there is none."""
+    server = PostgresServer()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        yield str(exc)
+    else:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_server: PostgresServer | str) -> str:
+    """A fresh database on the session's server (open_storage creates it)."""
+    if isinstance(pg_server, str):
+        pytest.skip(f"没有 PostgreSQL，跳过：{pg_server}")
+    return pg_server.url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """storage.database for each backend: the storage tests run against both."""
+    if request.param == "sqlite":
+        return tmp_path / "csbot.db"
+    return request.getfixturevalue("postgres_url")

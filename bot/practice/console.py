@@ -13,7 +13,7 @@ from bot.assistants import Assistants
 from bot.config import Config
 from bot.practice.drill import Drill, feedback_lines, summary_lines
 from bot.practice.scenarios import Scenario, load_scenarios
-from bot.storage import Storage
+from bot.storage import open_storage
 
 LEVELS = {1: "入门", 2: "进阶", 3: "困难"}
 STOP = {"/stop", "/quit", "q"}
@@ -65,7 +65,7 @@ async def run_console(
         next_target=targets.next_response_seconds,
     )
     interactive = sys.stdin.isatty()
-    async with Storage(config.storage.database) as db:
+    async with open_storage(config.storage.database) as db:
         session = await db.start_practice(
             user_id=0, user_name=name, scenario=scenario.id, level=scenario.level,
             started_at=time.time(),

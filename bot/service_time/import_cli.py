@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +22,7 @@ from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
 from bot.learning.cli import quick_phrases_command
 from bot.service_time.imports import History, ImportFileError, read_csv, read_telegram_export, store
-from bot.storage import Storage
+from bot.storage import DATABASE_ERRORS, open_storage
 
 import_app = typer.Typer(
     help="导入已有的聊天记录，用来统计客服响应时间。同一个文件重复导入不会重复计数。",
@@ -114,13 +113,13 @@ def _store(settings: Config, history: History) -> int:
 
     async def load(progress: Progress) -> int:
         task = progress.add_task("写入数据库", total=history.total)
-        async with Storage(database) as storage:
+        async with open_storage(database) as storage:
             return await store(storage, history, progress=lambda n: progress.advance(task, n))
 
     columns = (
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
     )  # fmt: skip
-    lock = import_lock(database)
+    lock = import_lock(settings.storage.local_files)
     try:
         try:
             lock.acquire(timeout=0)
@@ -134,7 +133,7 @@ def _store(settings: Config, history: History) -> int:
             return asyncio.run(load(progress))
     except KeyboardInterrupt:
         fail("已中断：已写入的消息都完整保留，重新运行同一条命令会补上其余的。", 130)
-    except (OSError, RuntimeError, sqlite3.Error) as exc:
+    except (OSError, RuntimeError, *DATABASE_ERRORS) as exc:
         fail(f"数据库 {database} 出错：{exc}")
     finally:
         lock.release(force=True)

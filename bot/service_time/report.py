@@ -169,7 +169,7 @@ async def build_report(
         agents=dict(sorted(per_agent.items())),
         rounds=chosen,
         agent_names=names,
-        database=str(storage.path),
+        database=storage.location,
         conversations=await storage.conversation_names(breached),
     )
 

@@ -30,7 +30,7 @@ from bot.service_time.report import (
     breaches_csv,
     build_report,
 )
-from bot.storage import MissingDatabaseError, Storage
+from bot.storage import MissingDatabaseError, StorageUnavailableError, open_storage
 
 
 class Format(StrEnum):
@@ -63,7 +63,7 @@ async def make_report(
     conversation: str | None,
 ) -> Report:
     """The report over the configured database; a missing database is an error, never made."""
-    async with Storage(config.storage.database, create=False) as storage:
+    async with open_storage(config.storage.database, create=False) as storage:
         return await build_report(
             storage,
             config.service_targets,
@@ -206,6 +206,8 @@ def report_command(
             err.print(f"注意：{message}", markup=False)
     except MissingDatabaseError:
         fail(missing_database(settings))
+    except StorageUnavailableError as exc:
+        fail(str(exc))
     except ReportError as exc:
         fail(str(exc))
     empty = not report.overall.conversations

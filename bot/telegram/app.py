@@ -10,7 +10,6 @@ import secrets
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,7 +32,7 @@ from aiohttp import ClientSession
 from bot.assistants import Assistants
 from bot.config import AccessSettings, Config
 from bot.logs import keep_secret
-from bot.storage import Storage
+from bot.storage import Storage, StorageUnavailableError, open_storage
 from bot.telegram import decoding, texts
 from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
 from bot.telegram.inbox import Inbox
@@ -213,7 +212,7 @@ async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal
     """Everything start-up checks: the library, the database, the token and the API."""
     assistants = Assistants(config)
     assistants.get()  # refuse to start on a broken library (LibraryError names file:line)
-    journal = SentJournal(Path(config.storage.database))
+    journal = SentJournal(config.storage.local_files)
     bot = create_bot(config, journal=journal)
     where = config.telegram.api_base or "api.telegram.org"
     try:
@@ -232,8 +231,12 @@ async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal
             f"Telegram Bot API（{where}）的回答不对（不是 Bot API 的格式，或一直报服务器错误）："
             " 检查 telegram.api_base 是不是 Bot API 服务器，稍后再试"
         ) from None
-    storage = await Storage(config.storage.database).open()
-    log.info("已登录 @%s（id %s）；数据库 %s", me.username, me.id, storage.path)
+    try:
+        storage = await open_storage(config.storage.database)
+    except StorageUnavailableError as exc:
+        await bot.session.close()
+        raise StartupError(str(exc)) from None
+    log.info("已登录 @%s（id %s）；数据库 %s", me.username, me.id, storage.location)
     # what earlier runs handed to the network before they died is not sent again
     leftovers = journal.leftovers()
     await storage.add_sent_parts(SentJournal.parts_sent(leftovers))

@@ -15,7 +15,7 @@ from bot import charts
 from bot.config import ServiceTargets
 from bot.practice.progress import Session
 from bot.service_time.report import build_report
-from bot.storage import Storage, TimelineMessage
+from bot.storage import TimelineMessage, open_storage
 
 T0 = 1_764_374_400.0  # 2025-11-29 08:00 Asia/Shanghai
 DAY = 86_400
@@ -41,7 +41,7 @@ def report(tmp_path):
     ]
 
     async def build():
-        async with Storage(tmp_path / "c.db") as storage:
+        async with open_storage(tmp_path / "c.db") as storage:
             await storage.add_timeline("csv", rows)
             return await build_report(storage, ServiceTargets())
 
@@ -133,7 +133,7 @@ def test_progress_charts_speak_chinese_with_dates_in_order():
 
 def test_one_day_of_data_is_drawn_a_day_wide_not_over_years(tmp_path):
     async def build():
-        async with Storage(tmp_path / "one.db") as storage:
+        async with open_storage(tmp_path / "one.db") as storage:
             await storage.add_timeline("csv", _round("d1", T0, 10, "小美"))
             return await build_report(storage, ServiceTargets())
 

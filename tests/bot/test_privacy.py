@@ -3,7 +3,7 @@
 import pytest
 
 from bot.privacy import mask_personal
-from bot.storage import Storage, TimelineMessage
+from bot.storage import TimelineMessage, open_storage
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ async def test_storage_masks_text_sender_and_title(tmp_path):
         text="身份证330102199001011234，电话１３８１２３４５６７８",
         title="李四 138.1234.5678",
     )
-    async with Storage(tmp_path / "p.db") as storage:
+    async with open_storage(tmp_path / "p.db") as storage:
         await storage.add_timeline("csv", [message])
         exchange = await storage.add_exchange(
             chat_id=1,
@@ -97,8 +97,8 @@ async def test_storage_masks_text_sender_and_title(tmp_path):
             tone="亲切",
             received_at=1.0,
         )
-        [row] = await storage.db.execute_fetchall("SELECT sender, text FROM messages")
-        [(title,)] = await storage.db.execute_fetchall("SELECT title FROM conversations")
+        [row] = await storage.db.fetch("SELECT sender, text FROM messages")
+        [(title,)] = await storage.db.fetch("SELECT title FROM conversations")
         stored = await storage.exchange(exchange)
     assert row[0] == "张三 138****5678"
     assert row[1] == "身份证330***********1234，电话１３８****５６７８"

@@ -10,18 +10,18 @@ import sys
 
 import pytest
 
-from bot.storage import MIGRATIONS, MissingDatabaseError, Storage
+from bot.storage import MIGRATIONS, MissingDatabaseError, open_storage
 from tests.conftest import ROOT
 
 
 async def test_a_reader_never_creates_a_database(tmp_path):
     missing = tmp_path / "data" / "csbot.db"
     with pytest.raises(MissingDatabaseError):
-        await Storage(missing, create=False).open()
+        await open_storage(missing, create=False).open()
     assert not missing.exists() and not missing.parent.exists()
-    async with Storage(missing):
+    async with open_storage(missing):
         pass  # a writer makes it
-    async with Storage(missing, create=False) as reader:
+    async with open_storage(missing, create=False) as reader:
         assert await reader.schema_version() == len(MIGRATIONS)
 
 
@@ -32,8 +32,8 @@ def test_a_failed_open_lets_the_process_exit(tmp_path):
     with sqlite3.connect(future) as db:
         db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     code = (
-        "import asyncio\nfrom bot.storage import Storage\n"
-        f"try:\n    asyncio.run(Storage({str(future)!r}).open())\n"
+        "import asyncio\nfrom bot.storage import open_storage\n"
+        f"try:\n    asyncio.run(open_storage({str(future)!r}).open())\n"
         "except RuntimeError as exc:\n    print('refused:', exc)\n"
     )
     done = subprocess.run(
@@ -52,7 +52,7 @@ async def test_a_schema_another_process_made_meanwhile_is_taken_as_it_is(tmp_pat
         "BEGIN IMMEDIATE;" + "".join(MIGRATIONS) + f"PRAGMA user_version = {len(MIGRATIONS)};"
     )
     assert other.in_transaction
-    opening = asyncio.create_task(Storage(path).open())
+    opening = asyncio.create_task(open_storage(path).open())
     await asyncio.sleep(0.3)  # let it reach the locked database (either order must work)
     other.execute("COMMIT")
     other.close()

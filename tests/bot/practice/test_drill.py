@@ -84,10 +84,10 @@ def test_unknown_scenario_is_named_and_fails():
 
 
 def test_progress_is_read_back_per_trainee(tmp_path):
-    from bot.storage import Storage
+    from bot.storage import open_storage
 
     async def run():
-        async with Storage(tmp_path / "g.db") as db:
+        async with open_storage(tmp_path / "g.db") as db:
             session = await db.start_practice(
                 user_id=5, user_name="小林", scenario="x", level=1, started_at=1.0
             )

@@ -86,12 +86,12 @@ def test_csbot_report_passes_the_calendar_warning_on(tmp_path):
     from typer.testing import CliRunner
 
     from bot.cli import app
-    from bot.storage import Storage, TimelineMessage
+    from bot.storage import TimelineMessage, open_storage
 
     database = tmp_path / "r.db"
 
     async def fill():
-        async with Storage(database) as storage:
+        async with open_storage(database) as storage:
             await storage.add_timeline(
                 "csv",
                 [

@@ -26,7 +26,7 @@ from bot.service_time.imports import (
     store,
 )
 from bot.service_time.report import build_report
-from bot.storage import Storage
+from bot.storage import open_storage
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -197,7 +197,7 @@ def test_invalid_json_and_other_files_say_how_to_export(tmp_path, config):
 
 
 async def imported_report(history: History, path: Path):
-    async with Storage(path) as storage:
+    async with open_storage(path) as storage:
         assert await store(storage, history) == len(history.messages)
         return await build_report(storage, ServiceTargets())
 

@@ -17,7 +17,7 @@ from bot.cli import app
 from bot.config import ServiceTargets
 from bot.service_time.report import ReportError, as_csv, as_json, breaches_csv, build_report
 from bot.service_time.report_cli import print_report
-from bot.storage import Storage, TimelineMessage
+from bot.storage import TimelineMessage, open_storage
 
 T0 = 1_764_374_400.0  # 2025-11-29 08:00 Asia/Shanghai
 runner = CliRunner()
@@ -45,7 +45,7 @@ def database(tmp_path):
     path = tmp_path / "r.db"
 
     async def fill():
-        async with Storage(path) as storage:
+        async with open_storage(path) as storage:
             assert await storage.add_timeline("test", history()) == 12
             assert await storage.add_timeline("test", history()) == 0  # idempotent
 
@@ -54,7 +54,7 @@ def database(tmp_path):
 
 
 async def report(path, **filters):
-    async with Storage(path) as storage:
+    async with open_storage(path) as storage:
         return await build_report(storage, ServiceTargets(), **filters)
 
 
@@ -138,7 +138,7 @@ def test_report_says_unknown_agent_and_empty_results_in_words(database, tmp_path
     assert "2030-01-01 00:00 至 现在（Asia/Shanghai）：没有任何会话记录" in empty_period.output
     assert "━" not in empty_period.output  # no table of dashes
     empty = tmp_path / "empty.db"
-    asyncio.run(Storage(empty).open()).close  # noqa: B018 - a real, empty database
+    asyncio.run(open_storage(empty).open()).close  # noqa: B018 - a real, empty database
     nothing = runner.invoke(app, ["report", "--config", _config(tmp_path / "..", empty)])
     assert nothing.exit_code == 1 and "还没有聊天记录" in nothing.output
 
@@ -170,7 +170,7 @@ def test_csv_starts_with_a_bom_for_excel(database, tmp_path):
 async def test_the_table_fits_100_columns_and_wraps_rather_than_cuts(tmp_path):
     long_name, title = "售前组长王小美美（早班）", "老顾客淘宝用户8812号的会话"
     path = tmp_path / "wide.db"
-    async with Storage(path) as storage:
+    async with open_storage(path) as storage:
         await storage.add_timeline(
             "csv",
             [

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bot.assistants import Assistants
 from bot.config import AccessSettings, Config, Secret, TelegramSettings
-from bot.storage import Storage
+from bot.storage import Storage, open_storage
 from bot.telegram.app import create_bot, create_dispatcher
 from bot.telegram.callbacks import CallbackSigner
 from bot.telegram.middlewares import RetryMiddleware
@@ -167,7 +167,7 @@ async def harness(tmp_path, shared_assistants) -> AsyncGenerator[Harness, None]:
     assistants._built = dict(shared_assistants._built)  # reuse the built shop library
     session = FakeSession()
     bot = create_bot(config, session=session, retry=RetryMiddleware(sleep=no_sleep))
-    storage = await Storage(tmp_path / "csbot.db").open()
+    storage = await open_storage(tmp_path / "csbot.db").open()
     dp = create_dispatcher(config, assistants, storage)
     yield Harness(dp, bot, session, storage)
     await storage.close()

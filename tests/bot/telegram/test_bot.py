@@ -173,7 +173,7 @@ async def test_throttling_warns_once_then_drops(tmp_path, shared_assistants):
     from dataclasses import replace
 
     from bot.assistants import Assistants
-    from bot.storage import Storage
+    from bot.storage import open_storage
     from bot.telegram.app import create_bot, create_dispatcher
     from tests.bot.telegram.conftest import FakeSession, Harness, make_config
 
@@ -182,7 +182,7 @@ async def test_throttling_warns_once_then_drops(tmp_path, shared_assistants):
     assistants = Assistants(config)
     assistants._built = dict(shared_assistants._built)
     session = FakeSession()
-    async with Storage(tmp_path / "t.db") as storage:
+    async with open_storage(tmp_path / "t.db") as storage:
         h = Harness(
             create_dispatcher(config, assistants, storage),
             create_bot(config, session=session),

@@ -21,7 +21,7 @@ from bot.config import BusinessSettings, ServiceTargets
 from bot.service_time.hours import BusinessHours, parse_windows
 from bot.service_time.metrics import AGENT, BOT, CUSTOMER
 from bot.service_time.report import build_report
-from bot.storage import Storage
+from bot.storage import open_storage
 from bot.telegram import texts
 from bot.telegram.app import create_bot, create_dispatcher
 from bot.telegram.middlewares import RetryMiddleware
@@ -111,7 +111,7 @@ async def make_shop(tmp_path, assistants: Assistants, *, auto_reply: bool = Fals
     mine._built = dict(assistants._built)
     session = FakeSession()
     bot = create_bot(config, session=session, retry=RetryMiddleware(sleep=_no_sleep))
-    storage = await Storage(tmp_path / "csbot.db").open()
+    storage = await open_storage(tmp_path / "csbot.db").open()
     clock = FakeClock()
     dp = create_dispatcher(config, mine, storage, clock=clock)
     return Shop(Harness(dp, bot, session, storage), clock)
@@ -129,7 +129,7 @@ async def shop(tmp_path, shared_assistants) -> AsyncGenerator[Shop, None]:
 
 
 def test_polling_asks_telegram_for_business_updates(tmp_path, shared_assistants):
-    dp = create_dispatcher(make_config(tmp_path), shared_assistants, Storage(":memory:"))
+    dp = create_dispatcher(make_config(tmp_path), shared_assistants, open_storage(":memory:"))
     used = dp.resolve_used_update_types()
     assert {"business_connection", "business_message", "message"} <= set(used)
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.assistants import Assistants
-from bot.storage import Storage
+from bot.storage import open_storage
 from bot.telegram import texts
 from bot.telegram.app import create_bot, create_dispatcher
 from bot.telegram.middlewares import RetryMiddleware
@@ -31,7 +31,7 @@ async def make_harness(tmp_path, shared_assistants, config) -> Harness:
     }
     session = FakeSession()
     bot = create_bot(config, session=session, retry=RetryMiddleware(sleep=no_sleep))
-    storage = await Storage(tmp_path / "csbot.db").open()
+    storage = await open_storage(tmp_path / "csbot.db").open()
     clock = FakeClock()
     harness = Harness(
         create_dispatcher(config, assistants, storage, clock=clock), bot, session, storage
