@@ -54,7 +54,7 @@ def postgres_url(pg_server: PostgresServer | str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     """storage.database for each backend: the storage tests run against both."""
     if request.param == "sqlite":
         return tmp_path / "csbot.db"

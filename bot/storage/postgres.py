@@ -150,8 +150,8 @@ async def _create_database(url: PostgresUrl) -> None:
         raise _unavailable(url, exc) from None
     try:
         await connection.execute(f"CREATE DATABASE {name}")
-    except asyncpg.DuplicateDatabaseError:
-        pass  # another process made it first
+    except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        pass  # another process made it first (at the same instant: the catalogue's own index)
     except asyncpg.PostgresError as exc:
         raise StorageUnavailableError(
             f"PostgreSQL 里没有数据库 {url}，也建不了：{redact(str(exc))}。"

@@ -76,7 +76,7 @@ def test_numbers_a_shop_needs_are_kept(text):
     assert mask_personal(text) == text
 
 
-async def test_storage_masks_text_sender_and_title(tmp_path):
+async def test_storage_masks_text_sender_and_title(storage_url):
     message = TimelineMessage(
         conversation="qn-1",
         external_id="1",
@@ -86,7 +86,7 @@ async def test_storage_masks_text_sender_and_title(tmp_path):
         text="身份证330102199001011234，电话１３８１２３４５６７８",
         title="李四 138.1234.5678",
     )
-    async with open_storage(tmp_path / "p.db") as storage:
+    async with open_storage(storage_url) as storage:
         await storage.add_timeline("csv", [message])
         exchange = await storage.add_exchange(
             chat_id=1,

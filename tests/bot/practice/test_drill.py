@@ -83,11 +83,11 @@ def test_unknown_scenario_is_named_and_fails():
     assert result.exit_code == 2
 
 
-def test_progress_is_read_back_per_trainee(tmp_path):
+def test_progress_is_read_back_per_trainee(storage_url):
     from bot.storage import open_storage
 
     async def run():
-        async with open_storage(tmp_path / "g.db") as db:
+        async with open_storage(storage_url) as db:
             session = await db.start_practice(
                 user_id=5, user_name="小林", scenario="x", level=1, started_at=1.0
             )

@@ -80,7 +80,7 @@ def test_calendar_settings_are_checked_with_file_and_line(tmp_path):
         BusinessHours(serve_on_holidays=False)
 
 
-def test_csbot_report_passes_the_calendar_warning_on(tmp_path):
+def test_csbot_report_passes_the_calendar_warning_on(tmp_path, storage_url):
     import asyncio
 
     from typer.testing import CliRunner
@@ -88,7 +88,7 @@ def test_csbot_report_passes_the_calendar_warning_on(tmp_path):
     from bot.cli import app
     from bot.storage import TimelineMessage, open_storage
 
-    database = tmp_path / "r.db"
+    database = storage_url
 
     async def fill():
         async with open_storage(database) as storage:

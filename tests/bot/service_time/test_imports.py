@@ -196,14 +196,14 @@ def test_invalid_json_and_other_files_say_how_to_export(tmp_path, config):
 # --- figures after importing ----------------------------------------------------------------
 
 
-async def imported_report(history: History, path: Path):
-    async with open_storage(path) as storage:
+async def imported_report(history: History, database: str | Path):
+    async with open_storage(database) as storage:
         assert await store(storage, history) == len(history.messages)
         return await build_report(storage, ServiceTargets())
 
 
-async def test_exact_response_times_after_importing_the_export(tmp_path):
-    report = await imported_report(sample(), tmp_path / "t.db")
+async def test_exact_response_times_after_importing_the_export(storage_url):
+    report = await imported_report(sample(), storage_url)
     assert list(report.agents) == ["小美", "阿杰", "（未分配）"]
     xiaomei, ajie, nobody = (
         report.agents["小美"],
@@ -245,8 +245,8 @@ async def test_exact_response_times_after_importing_the_export(tmp_path):
     assert overall.average_round == pytest.approx((1017 + 1070 + 600) / 30)
 
 
-async def test_exact_response_times_after_importing_the_csv(tmp_path):
-    report = await imported_report(read_csv(HISTORY), tmp_path / "c.db")
+async def test_exact_response_times_after_importing_the_csv(storage_url):
+    report = await imported_report(read_csv(HISTORY), storage_url)
     overall = report.overall
     # first: 10 20 14 40 and one never answered; next: 25 15 10 | 20 180 12 | 30 unanswered |
     # 15 15 8

@@ -18,6 +18,7 @@ from bot.config import ServiceTargets
 from bot.service_time.report import ReportError, as_csv, as_json, breaches_csv, build_report
 from bot.service_time.report_cli import print_report
 from bot.storage import TimelineMessage, open_storage
+from bot.storage_url import parse_database
 
 T0 = 1_764_374_400.0  # 2025-11-29 08:00 Asia/Shanghai
 runner = CliRunner()
@@ -40,17 +41,20 @@ def history() -> list[TimelineMessage]:
     ]  # fmt: skip
 
 
-@pytest.fixture
-def database(tmp_path):
-    path = tmp_path / "r.db"
-
+def filled(url):
     async def fill():
-        async with open_storage(path) as storage:
+        async with open_storage(url) as storage:
             assert await storage.add_timeline("test", history()) == 12
             assert await storage.add_timeline("test", history()) == 0  # idempotent
 
     asyncio.run(fill())
-    return path
+    return url
+
+
+@pytest.fixture
+def database(storage_url):
+    """The history in each backend: these tests run on SQLite and on PostgreSQL."""
+    return filled(storage_url)
 
 
 async def report(path, **filters):
@@ -80,7 +84,7 @@ async def test_json_keys_are_stable(database):
     doc = as_json(await report(database))
     old = {"timezone", "since", "until", "targets", "overall", "agents", "breaches"}
     assert set(doc) == old | {"database", "first_round", "last_round"}
-    assert doc["database"] == str(database) and doc["first_round"] == T0
+    assert doc["database"] == shown(database) and doc["first_round"] == T0
     assert doc["last_round"] == T0 + 86_500
     assert set(doc["overall"]) >= {
         "replies", "first_p50", "first_p90", "first_max", "first_within", "next_p50", "next_p90",
@@ -115,6 +119,13 @@ async def test_an_unknown_agent_or_conversation_is_an_error_in_words(database):
         await report(database, conversation="qn-404")
 
 
+def shown(database):
+    """How reports name the database: a PostgreSQL URL without its password."""
+    shown = str(parse_database(database))
+    assert "***" in shown or not str(database).startswith("postgresql")
+    return shown
+
+
 def _config(tmp_path, database):
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  database: {database}\n", encoding="utf-8")
@@ -147,11 +158,13 @@ def test_report_says_which_database_and_period_it_read(database, tmp_path):
     config = _config(tmp_path, database)
     table = runner.invoke(app, ["report", "--config", config, "--until", "2025-11-30"])
     assert table.exit_code == 0, table.output
-    assert f"数据库：{database}" in table.output
+    assert f"数据库：{shown(database)}" in table.output
     assert "期间：最早 至 2025-11-30 00:00 之前（Asia/Shanghai）" in table.output
     whole = runner.invoke(app, ["report", "--config", config, "--format", "json"])
     assert "期间：全部记录：2025-11-29 至 2025-11-30（Asia/Shanghai）" in whole.stderr
-    assert json.loads(whole.stdout)["database"] == str(database)
+    assert json.loads(whole.stdout)["database"] == shown(database)
+    password = getattr(parse_database(database), "password", None)
+    assert not password or password not in table.output + whole.stdout + whole.stderr
 
 
 def test_csv_starts_with_a_bom_for_excel(database, tmp_path):
@@ -192,7 +205,8 @@ async def test_the_table_fits_100_columns_and_wraps_rather_than_cuts(tmp_path):
     assert len(wrapped) == 2  # the breach's long title wraps onto a second line, whole
 
 
-def test_csbot_report_at_columns_100(database, tmp_path):
+def test_csbot_report_at_columns_100(tmp_path):
+    database = filled(tmp_path / "r.db")  # a file, found relative to the config's folder
     shop = database.parent
     (shop / "data").mkdir()
     database.rename(shop / "data" / "csbot.db")

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,13 +162,19 @@ def shared_assistants() -> Assistants:
 
 
 @pytest.fixture
-async def harness(tmp_path, shared_assistants) -> AsyncGenerator[Harness, None]:
+def harness_database(tmp_path: Path) -> str | Path:
+    """storage.database of the harness; a test module overrides it to run on each backend."""
+    return tmp_path / "csbot.db"
+
+
+@pytest.fixture
+async def harness(tmp_path, shared_assistants, harness_database) -> AsyncGenerator[Harness, None]:
     config = make_config(tmp_path)
     assistants = Assistants(config)
     assistants._built = dict(shared_assistants._built)  # reuse the built shop library
     session = FakeSession()
     bot = create_bot(config, session=session, retry=RetryMiddleware(sleep=no_sleep))
-    storage = await open_storage(tmp_path / "csbot.db").open()
+    storage = await open_storage(harness_database)
     dp = create_dispatcher(config, assistants, storage)
     yield Harness(dp, bot, session, storage)
     await storage.close()

@@ -296,7 +296,7 @@ async def test_a_reply_that_keeps_failing_is_recorded_and_logged_in_one_line(
     harness.session.fail_next.extend([error] * attempts)
     with caplog.at_level(logging.WARNING):
         await harness.send("包邮吗")
-    row = await harness.storage.db.execute_fetchall("SELECT error, replied_at FROM exchanges")
+    row = await harness.storage.db.fetch("SELECT error, replied_at FROM exchanges")
     [(stored_error, replied_at)] = [tuple(r) for r in row]
     assert replied_at is None and stored_error.startswith("Telegram")
     failures = [r for r in caplog.records if "发送失败" in r.getMessage()]
@@ -349,6 +349,6 @@ async def test_an_undecodable_answer_is_recorded_without_the_token(harness, capl
     )
     with caplog.at_level(logging.WARNING):
         await harness.send("包邮吗")
-    [(error,)] = await harness.storage.db.execute_fetchall("SELECT error FROM exchanges")
+    [(error,)] = await harness.storage.db.fetch("SELECT error FROM exchanges")
     assert error.startswith("ClientDecodeError") and TOKEN not in error and "***" in error
     assert not any(r.levelno >= logging.ERROR for r in caplog.records)

@@ -380,7 +380,7 @@ async def test_a_copilot_message_that_keeps_failing_is_recorded_not_raised(shop,
         await shop.say("包邮吗")
     exchange = await shop.h.storage.exchange(1)
     assert exchange and exchange.replied_at is None
-    [(error,)] = await shop.h.storage.db.execute_fetchall("SELECT error FROM exchanges")
+    [(error,)] = await shop.h.storage.db.fetch("SELECT error FROM exchanges")
     assert "TelegramServerError" in error
     assert [r.levelname for r in caplog.records if "发送失败" in r.getMessage()] == ["WARNING"]
     assert not any(r.exc_info for r in caplog.records)

@@ -107,7 +107,6 @@ async def test_a_poisoned_chat_works_again(harness):
         "INSERT INTO chat_settings (chat_id, library, tone) VALUES (?, ?, ?)",
         (STAFF, "../../../../etc/passwd", "<b>x"),
     )
-    await harness.storage.db.commit()
     await harness.send("包邮吗")
     await harness.send("/whoami")
     await harness.send("/tone")
@@ -125,7 +124,6 @@ async def test_a_poisoned_chat_works_again(harness):
 async def test_a_poisoned_exchange_row_still_answers_its_buttons(harness):
     await harness.send("能便宜点吗")
     await harness.storage.db.execute("UPDATE exchanges SET tone = '<b>x', library = '../x'")
-    await harness.storage.db.commit()
     await harness.press(harness.button("s:tone:1"))
     [edited] = harness.texts("editMessageText")
     assert "<b>x" not in edited and "正式" in edited

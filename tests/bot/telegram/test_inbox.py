@@ -3,12 +3,19 @@
 import asyncio
 import io
 import json
-import sqlite3
+
+import pytest
 
 from bot.logs import RedactingStream, keep_secret, redact
 from bot.storage import MIGRATIONS
 from bot.telegram.inbox import Inbox, lane
 from tests.bot.telegram.conftest import STAFF
+
+
+@pytest.fixture
+def harness_database(storage_url):
+    """The inbox's promises (stored before confirmed, answered once) hold on each backend."""
+    return storage_url
 
 
 def message_update(update_id: int, text: str, *, chat: int = STAFF) -> dict:
@@ -39,9 +46,8 @@ async def test_a_received_update_is_stored_answered_and_its_raw_text_forgotten(h
     await settle(inbox)
     assert len(harness.session.sent()) == 1
     assert await pending(harness) == []
-    with sqlite3.connect(harness.storage.path) as db:
-        [(payload, done_at)] = db.execute("SELECT payload, done_at FROM inbox").fetchall()
-        [(update_id,)] = db.execute("SELECT update_id FROM exchanges").fetchall()
+    [(payload, done_at)] = await harness.storage.db.fetch("SELECT payload, done_at FROM inbox")
+    [(update_id,)] = await harness.storage.db.fetch("SELECT update_id FROM exchanges")
     assert payload is None and done_at is not None  # the unmasked phone is gone with it
     assert update_id == 7
 
@@ -73,7 +79,6 @@ async def test_a_reply_confirmed_before_the_crash_is_not_sent_again(harness):
         "UPDATE inbox SET done_at = NULL, payload = ? WHERE update_id = 12",
         (json.dumps(message_update(12, "可以开发票吗")),),
     )
-    await harness.storage.db.commit()
     again = Inbox(harness.bot, harness.dp, harness.storage)
     assert await again.resume() == 1
     await settle(again)
@@ -106,8 +111,7 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_the_next_one_ans
     await settle(inbox)
     assert len(harness.session.sent()) == 1
     assert "更新 14 的格式不对" in caplog.text
-    with sqlite3.connect(harness.storage.path) as db:
-        [(error,)] = db.execute("SELECT error FROM inbox WHERE update_id = 14").fetchall()
+    [(error,)] = await harness.storage.db.fetch("SELECT error FROM inbox WHERE update_id = 14")
     assert error.startswith("格式不对")
     assert await pending(harness) == []
 

@@ -60,7 +60,7 @@ def trainer(harness: Harness) -> Trainer:
 
 
 async def _rows(harness: Harness, sql: str) -> list[tuple]:
-    return [tuple(r) for r in await harness.storage.db.execute_fetchall(sql)]
+    return [tuple(r) for r in await harness.storage.db.fetch(sql)]
 
 
 # --- choosing a scenario -----------------------------------------------------------------------
