@@ -376,7 +376,7 @@ class _Sections:
         except ValueError:
             self.fail(
                 key,
-                "应该是文件路径、sqlite:///路径 或 postgresql://用户名:密码@主机:端口/库名",
+                "应该是文件路径、sqlite:///path 或 postgresql://user:password@host:5432/dbname",
             )
             return _resolve(base, Path("data/csbot.db"))
         return database if isinstance(database, PostgresUrl) else _resolve(base, database)

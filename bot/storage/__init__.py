@@ -93,13 +93,8 @@ class Storage(Exchanges, Timelines, BusinessAccounts, Practice, ChatSettings):
     @property
     def db(self) -> Database:
         if self._db is None:
-            raise RuntimeError("open_storage(…) 之后先 await 或 open()")
+            raise RuntimeError("await open_storage(…) first")
         return self._db
-
-    @property
-    def path(self) -> Path | None:
-        """The SQLite file; None on PostgreSQL."""
-        return getattr(self._db, "path", None)
 
     async def open(self) -> Storage:
         if self._db is None:
