@@ -233,10 +233,11 @@ class BotProcess:
         *,
         config: str = "",
         env: dict[str, str] | None = None,
+        database: str | None = None,  # storage.database; default a SQLite file in workdir
     ) -> None:
         self.api, self.workdir = api, workdir
         workdir.mkdir(parents=True, exist_ok=True)
-        self.database = workdir / "bot.db"
+        self.database = database or workdir / "bot.db"
         self.log = workdir / "bot.log"
         self.config = workdir / "config.yaml"
         self.config.write_text(

@@ -40,8 +40,12 @@ SENDING: ContextVar[Sending | None] = ContextVar("csbot_sending", default=None)
 
 
 class SentJournal:
+    """``database``: the prefix of the journal files, storage.local_files (beside a SQLite file;
+    for PostgreSQL in storage.journal_dir, which is made here if it is missing)."""
+
     def __init__(self, database: Path) -> None:
         self.database = database
+        database.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(f"{database}.sent.{os.getpid()}")
         self._fd: int | None = None
 
