@@ -15,7 +15,7 @@ from bot.cli_common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
 from bot.learning import learned_file, quick_phrases
 from bot.learning.propose import Learner, Proposals, rounds
-from bot.storage import DATABASE_ERRORS, LearningRows, open_storage
+from bot.storage import DATABASE_ERRORS, LearningRows, MissingDatabaseError, open_storage
 from intents import Library, LibraryError, load_library
 
 OutOption = Annotated[
@@ -122,9 +122,6 @@ def _since(value: str | None, timezone: str) -> float | None:
 
 def _rows(settings: Config, since: float | None) -> LearningRows:
     database = settings.storage.database
-    if isinstance(database, Path) and not database.exists():
-        err.print(f"数据库 {database} 还没有聊天记录：先用 csbot import 导入", markup=False)
-        return LearningRows([], [])
 
     async def load() -> LearningRows:
         async with open_storage(database, create=False) as storage:
@@ -132,6 +129,9 @@ def _rows(settings: Config, since: float | None) -> LearningRows:
 
     try:
         return asyncio.run(load())
+    except MissingDatabaseError:
+        err.print(f"数据库 {database} 还没有聊天记录：先用 csbot import 导入", markup=False)
+        return LearningRows([], [])
     except (OSError, RuntimeError, *DATABASE_ERRORS) as exc:
         fail(f"数据库 {database} 出错：{exc}")
 

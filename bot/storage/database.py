@@ -3,7 +3,7 @@ aiosqlite or asyncpg. What the two dialects spell differently is asked of the da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -12,6 +12,8 @@ class Row(Protocol):
     """A result row by position or by column name (sqlite3.Row and asyncpg.Record both are)."""
 
     def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
     def __len__(self) -> int: ...
 

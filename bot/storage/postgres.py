@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -106,7 +106,7 @@ class PostgresDatabase:
 async def open_postgres(url: PostgresUrl, *, create: bool) -> PostgresDatabase:
     """Connect, make the database if it is missing and ``create`` allows, migrate."""
     if url.password:
-        keep_secret(url.password, quote(url.password))  # out of every log line from now on
+        keep_secret(url.password, unquote(url.password))  # out of every log line from now on
     try:
         pool = await _pool(url)
     except asyncpg.InvalidCatalogNameError:

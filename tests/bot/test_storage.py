@@ -4,6 +4,7 @@ fixture); then what only a server has: a missing or unreachable database, and it
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,15 @@ from bot.storage import (
     MIGRATIONS,
     POSTGRES_MIGRATIONS,
     BusinessAccount,
+    BusinessRepository,
+    ExchangeRepository,
     MissingDatabaseError,
+    PracticeRepository,
+    SettingsRepository,
     Storage,
     StorageUnavailableError,
     TimelineMessage,
+    TimelineRepository,
     open_storage,
 )
 from bot.storage_url import PostgresUrl, parse_database
@@ -332,3 +338,22 @@ def test_an_unknown_database_url_is_named_with_file_and_line(tmp_path):
 def test_parse_database_keeps_memory_and_paths():
     assert parse_database(":memory:") == Path(":memory:")
     assert parse_database(Path("x.db")) == Path("x.db")
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        ExchangeRepository,
+        TimelineRepository,
+        BusinessRepository,
+        PracticeRepository,
+        SettingsRepository,
+    ],
+)
+def test_storage_gives_every_repository_as_its_protocol_says(protocol):
+    methods = [name for name in vars(protocol) if not name.startswith("_")]
+    assert methods
+    for name in methods:
+        assert inspect.signature(getattr(Storage, name)) == inspect.signature(
+            getattr(protocol, name)
+        ), name
