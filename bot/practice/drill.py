@@ -7,9 +7,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.practice.scenarios import Scenario, customer_line
-from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS, Score, score_answer, weakest_skill
+from bot.practice.scenarios import Scenario, Turn, customer_line
+from bot.practice.scoring import (
+    SKILL_NAMES,
+    TIPS,
+    WEIGHTS,
+    Score,
+    missing,
+    score_answer,
+    weakest_skill,
+)
 from intents import Assistant
+from intents.catalog import Product
+from intents.facts import size_fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +110,18 @@ class Drill:
             first_target=self.targets[0],
             next_target=self.targets[1],
         )
-        best = self.assistant.suggest(self._line).replies
-        reference = best[0] if best else references[0]
+        reference = self.reference(turn, self._line)
         feedback = Feedback(self.turn, self._line, text, seconds, score, reference, turn.goal)
         self.feedback.append(feedback)
         self._line = None
         return feedback
+
+    def reference(self, turn: Turn, line: str) -> str:
+        """The model answer to ``line``: the assistant's first reply (with the scenario's
+        product) that says what the step expects, else the library reply closest to it."""
+        best = self.assistant.suggest(line, product=self.scenario.product).replies
+        references = [r for i in turn.intents for r in self.assistant.replies_for(i)]
+        return min([*best, *references], key=lambda r: len(missing(r, turn.expect)))
 
     def summary(self) -> Summary:
         if not self.feedback:
@@ -117,6 +133,18 @@ class Drill:
         total = sum(f.score.total for f in self.feedback) / len(self.feedback)
         weakest = weakest_skill(skills)
         return Summary(len(self.feedback), total, skills, weakest, TIPS[weakest] if weakest else "")
+
+
+def product_brief(product: Product) -> str:
+    """What the trainee sees of the product the customer is looking at: its facts and chart."""
+    facts = [product.name]
+    if product.price:
+        facts.append(f"{product.price} 元")
+    if product.colors:
+        facts.append("颜色：" + "、".join(product.colors))
+    if product.sizes:
+        facts.append("尺码：" + "；".join(f"{r.size} {size_fits(r)}" for r in product.sizes))
+    return "顾客在看的商品：" + " · ".join(facts)
 
 
 def feedback_lines(feedback: Feedback) -> list[str]:

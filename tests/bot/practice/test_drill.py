@@ -35,7 +35,9 @@ def test_a_good_agent_scores_high_and_a_careless_one_low():
         while not drill.done:
             line = drill.ask()
             clock.now += delay
-            reply = answer or drill.assistant.suggest(line).replies[0]
+            reply = (
+                answer or drill.assistant.suggest(line, product=drill.scenario.product).replies[0]
+            )
             drill.answer(reply)
     assert good.summary().total >= 85
     assert careless.summary().total <= 30
