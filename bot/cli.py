@@ -29,9 +29,9 @@ from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
-from intents import Assistant, LibraryError, Suggestion, load_library, normalize
+from intents import Assistant, LibraryError, Suggestion, normalize
 from intents.context import Conversation
-from intents.library import TONES
+from intents.library import TONES, check_library
 
 app = typer.Typer(
     help="客服话术助手：粘贴顾客的话，得到可以直接发送的回复。",
@@ -364,10 +364,9 @@ def validate(
     catalogs = Table("商品目录", "商品", "有尺码表", show_edge=False)
     splits = [_library_paths(target) for target in targets]
     for library_path in (path for libraries, _, _ in splits for path in libraries):
-        try:
-            lib = load_library(library_path)
-        except LibraryError as exc:
-            problems += [str(p) for p in exc.problems]
+        lib, found = check_library(library_path)  # schema, lint and punctuation at once
+        problems += [str(p) for p in found]
+        if lib is None:
             continue
         examples = sum(len(i.examples) for i in lib.intents)
         replies = sum(1 for _ in lib.all_replies()) - len(lib.fallback)
