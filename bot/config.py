@@ -413,7 +413,8 @@ class _Sections:
                 user_id = int(user_id)  # "123456789": 小王, quoted
             if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
                 self.fail(
-                    f"{key}.{user_id}", "应该写成「Telegram 用户 id: 名字」，例如 123456789: 小王"
+                    f"{key}.{user_id}",
+                    "应该写成「Telegram 用户 id: 名字」，例如「123456789: 小王」",
                 )
             elif not isinstance(name, str | int) or isinstance(name, bool) or not str(name).strip():
                 self.fail(f"{key}.{user_id}", "应该是这位客服在回复里的名字，例如 小王")

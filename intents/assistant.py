@@ -196,7 +196,7 @@ class Assistant:
             found = self.catalog.get(conversation.product_id)
             if found is not None:
                 told = conversation.product_source
-                return found, f"{SOURCE_CONTEXT} ({told})" if told else SOURCE_CONTEXT, False
+                return found, f"{SOURCE_CONTEXT}（{told}）" if told else SOURCE_CONTEXT, False
         return None, "", False
 
     def _question(self, text: str, product: Product | None) -> str:

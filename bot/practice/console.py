@@ -41,7 +41,7 @@ async def _choose(
             f"没有场景「{scenario_id}」。可选：{'、'.join(s.id for s in scenarios)}"
         )
     for n, s in enumerate(scenarios, 1):
-        out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title} ({s.id})", markup=False)
+        out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title}（{s.id}）", markup=False)
     choice = await _read("选一个场景的编号：")
     if choice is None or not choice.strip().isdigit() or not 1 <= int(choice) <= len(scenarios):
         out.print("没有选择，退出。")
