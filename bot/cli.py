@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from bot.catalog_cli import catalog_app
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli_common import CommandLine, ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
@@ -34,6 +34,7 @@ from intents.context import Conversation
 from intents.library import TONES, check_library
 
 app = typer.Typer(
+    cls=CommandLine,  # a mistyped command line is one Chinese line
     help="客服话术助手：粘贴顾客的话，得到可以直接发送的回复。",
     no_args_is_help=True,
     add_completion=False,
@@ -98,6 +99,7 @@ def match(
     """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4, §7)."""
     settings = get_config(config)
     assistant = get_assistant(settings, library, catalog)
+    _check_product(assistant, product)
     idle = settings.library.context_minutes * 60
     # CONTRACT §7 adds "product" to the §4 line; without a catalogue there is never one
     with_product = jsonl or assistant.catalog is not None
@@ -470,6 +472,8 @@ def evaluate_cmd(
     from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
     from bot.evaluation import Report as EvalReport
 
+    if not file.is_file():
+        fail(f"{file}: 找不到这个文件", 2)
     if is_answers_file(file):
         _evaluate_answers(file, get_config(config), library, catalog, errors)
         return
@@ -478,6 +482,16 @@ def evaluate_cmd(
     except (OSError, ValueError) as exc:
         fail(str(exc), 2)
     assistant = get_assistant(get_config(config), library, catalog)
+    ids = assistant.library.intent_ids
+    known = f"（可用：{'、'.join(ids)}，或 none）"
+    unknown = [
+        f"{file}:{r.line}: 话术库 {assistant.library.id} 里没有意图 {i!r}{known}"
+        for r in rows
+        for i in r.intents
+        if i not in ids
+    ]
+    if unknown:
+        fail("\n".join(unknown), 2)
     if unseen:
         known = {normalize(e) for i in assistant.library.intents for e in i.examples}
         known |= {normalize(e) for e in assistant.library.out_of_scope}
