@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.practice.scenarios import Scenario, Turn, customer_line
@@ -62,8 +62,10 @@ class Drill:
         clock: Callable[[], float] = time.monotonic,
         first_target: float = 15,
         next_target: float = 20,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.scenario, self.assistant = scenario, assistant
+        self.values = values  # the trainee's own name in the reference replies
         self.rng = rng or random.Random()
         self.clock = clock
         self.targets = (first_target, next_target)
@@ -100,7 +102,7 @@ class Drill:
             raise RuntimeError("ask() first")
         turn = self.scenario.turns[self.turn]
         seconds = max(0.0, self.clock() - self._asked_at)
-        references = [r for i in turn.intents for r in self.assistant.replies_for(i)]
+        references = self._library_replies(turn)
         score = score_answer(
             text,
             seconds=seconds,
@@ -119,9 +121,13 @@ class Drill:
     def reference(self, turn: Turn, line: str) -> str:
         """The model answer to ``line``: the assistant's first reply (with the scenario's
         product) that says what the step expects, else the library reply closest to it."""
-        best = self.assistant.suggest(line, product=self.scenario.product).replies
-        references = [r for i in turn.intents for r in self.assistant.replies_for(i)]
-        return min([*best, *references], key=lambda r: len(missing(r, turn.expect)))
+        product, values = self.scenario.product, self.values
+        best = self.assistant.suggest(line, product=product, values=values).replies
+        candidates = [*best, *self._library_replies(turn)]
+        return min(candidates, key=lambda r: len(missing(r, turn.expect)))
+
+    def _library_replies(self, turn: Turn) -> list[str]:
+        return [r for i in turn.intents for r in self.assistant.replies_for(i, values=self.values)]
 
     def summary(self) -> Summary:
         if not self.feedback:

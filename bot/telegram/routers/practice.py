@@ -256,6 +256,7 @@ async def _begin(
         clock=trainee.clock,
         first_target=targets.first_response_seconds,
         next_target=targets.next_response_seconds,
+        values=assistants.agent_values(trainee.user.id, trainee.user.first_name),
     )
     session = await trainee.db.start_practice(
         user_id=trainee.user.id,

@@ -101,3 +101,12 @@ def test_progress_is_read_back_per_trainee(tmp_path):
     mine, other = asyncio.run(run())
     assert other == []
     assert mine[0]["total"] == 85 and mine[0]["typing"] == 0.5 and mine[0]["answers"] == 2
+
+
+def test_the_reference_replies_carry_the_trainees_own_name():
+    scenario = next(s for s in load_scenarios() if s.id == "size_bargain")
+    assistant = Assistants(Config()).get()
+    mine = Drill(scenario, assistant, values={"agent_name": "阿珍"})
+    greeting = scenario.turns[0]
+    assert "客服阿珍" in mine.reference(greeting, "你好")
+    assert "客服小美" in Drill(scenario, assistant).reference(greeting, "你好")
