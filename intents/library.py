@@ -669,7 +669,7 @@ class _Reader:
         """ASCII punctuation next to Chinese in the replies, as the customer would read them."""
         problems = []
         for reply in self.all_replies():
-            text = _render_known(reply.text, self.defaults)
+            text = render(reply.text, _KnownOrName(self.defaults))
             marks = dict.fromkeys(m.group().strip() for m in ASCII_PUNCTUATION.finditer(text))
             if marks:
                 fix = "、".join(f"{m} → {FULL_WIDTH[m]}" for m in marks)
@@ -738,10 +738,6 @@ class _KnownOrName(dict[str, object]):
 
     def __missing__(self, name: str) -> str:
         return name
-
-
-def _render_known(template: str, values: Mapping[str, object]) -> str:
-    return render(template, _KnownOrName(values))
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
