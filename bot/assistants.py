@@ -39,14 +39,31 @@ class Conversations:
         return conversation
 
 
+#: The placeholder of the agent's own name (我是客服{agent_name}).
+AGENT_NAME = "agent_name"
+
+
 class Assistants:
-    """One Assistant per configured library name (shop, clinic, it, …), and the chats'
-    conversations."""
+    """One Assistant per configured library name (shop, clinic, it, …), the chats'
+    conversations, and the names staff sign their replies with."""
 
     def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._built: dict[str, Assistant] = {}
         self.conversations = Conversations(config.library.context_minutes * 60, clock=clock)
+        # Telegram first names of the people the bot has seen, by user id: a Business account's
+        # owner is the agent of its chats but never the sender of a customer's message
+        self.first_names: dict[int, str] = {}
+
+    def agent_values(self, user_id: int | None, first_name: str | None = None) -> dict[str, str]:
+        """``{agent_name}`` for one person: their name in ``access.names``, else their
+        Telegram first name (given, or seen before); with neither, the library's own value
+        (or ``library.values``) stands."""
+        if user_id is not None and first_name:
+            self.first_names[user_id] = first_name
+        name = self.config.access.names.get(user_id or 0) or self.first_names.get(user_id or 0)
+        name = (name or "").strip()
+        return {AGENT_NAME: name} if name else {}
 
     @property
     def names(self) -> list[str]:
@@ -89,4 +106,4 @@ class Assistants:
         return load_catalog(path, common=common_pieces(library)) if path else None
 
 
-__all__ = ["Assistants", "Conversations", "LibraryError"]
+__all__ = ["AGENT_NAME", "Assistants", "Conversations", "LibraryError"]

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from bot.cli_common import err, fail, out
+from bot.cli_common import ConfigOption, err, fail, get_config, out
 from intents.catalog import CatalogError, load_catalog
 
 catalog_app = typer.Typer(help="商品目录：从表格导入，检查。", no_args_is_help=True)
@@ -49,6 +49,8 @@ _WEIGHT = re.compile(
 
 
 def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise ValueError(f"{path}: 找不到这个文件")
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -132,8 +134,10 @@ def import_csv(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="写到哪个 catalog.yaml（默认：与 CSV 同名）")
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Turn a products CSV into catalog.yaml, checked with the catalogue loader."""
+    get_config(config)  # every command checks its config (CONTRACT §5); the import needs none of it
     target = out_path or file.with_suffix(".yaml")
     try:
         data = csv_to_catalog(file)

@@ -24,16 +24,17 @@ from rich.progress import (
 from rich.table import Table
 
 from bot.catalog_cli import catalog_app
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli_common import CommandLine, ConfigOption, err, fail, get_config, out
 from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
 from bot.service_time.report_cli import report_command
-from intents import Assistant, LibraryError, Suggestion, load_library, normalize
+from intents import Assistant, LibraryError, Suggestion, normalize
 from intents.context import Conversation
-from intents.library import TONES
+from intents.library import TONES, check_library
 
 app = typer.Typer(
+    cls=CommandLine,  # a mistyped command line is one Chinese line
     help="客服话术助手：粘贴顾客的话，得到可以直接发送的回复。",
     no_args_is_help=True,
     add_completion=False,
@@ -98,6 +99,7 @@ def match(
     """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4, §7)."""
     settings = get_config(config)
     assistant = get_assistant(settings, library, catalog)
+    _check_product(assistant, product)
     idle = settings.library.context_minutes * 60
     # CONTRACT §7 adds "product" to the §4 line; without a catalogue there is never one
     with_product = jsonl or assistant.catalog is not None
@@ -364,10 +366,9 @@ def validate(
     catalogs = Table("商品目录", "商品", "有尺码表", show_edge=False)
     splits = [_library_paths(target) for target in targets]
     for library_path in (path for libraries, _, _ in splits for path in libraries):
-        try:
-            lib = load_library(library_path)
-        except LibraryError as exc:
-            problems += [str(p) for p in exc.problems]
+        lib, found = check_library(library_path)  # schema, lint and punctuation at once
+        problems += [str(p) for p in found]
+        if lib is None:
             continue
         examples = sum(len(i.examples) for i in lib.intents)
         replies = sum(1 for _ in lib.all_replies()) - len(lib.fallback)
@@ -471,6 +472,8 @@ def evaluate_cmd(
     from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
     from bot.evaluation import Report as EvalReport
 
+    if not file.is_file():
+        fail(f"{file}: 找不到这个文件", 2)
     if is_answers_file(file):
         _evaluate_answers(file, get_config(config), library, catalog, errors)
         return
@@ -479,6 +482,16 @@ def evaluate_cmd(
     except (OSError, ValueError) as exc:
         fail(str(exc), 2)
     assistant = get_assistant(get_config(config), library, catalog)
+    ids = assistant.library.intent_ids
+    known = f"（可用：{'、'.join(ids)}，或 none）"
+    unknown = [
+        f"{file}:{r.line}: 话术库 {assistant.library.id} 里没有意图 {i!r}{known}"
+        for r in rows
+        for i in r.intents
+        if i not in ids
+    ]
+    if unknown:
+        fail("\n".join(unknown), 2)
     if unseen:
         known = {normalize(e) for i in assistant.library.intents for e in i.examples}
         known |= {normalize(e) for e in assistant.library.out_of_scope}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from bot.config import Config, ConfigError, load_config
 
@@ -29,3 +32,68 @@ def get_config(path: Path | None) -> Config:
         return load_config(path)
     except ConfigError as exc:
         fail(str(exc), 2)
+
+
+#: What typer's (English) complaint about a value asks for, as staff are told.
+_WANTED = {
+    "valid integer": "应该是整数",
+    "valid number": "应该是数字",
+    "valid boolean": "应该是 true 或 false",
+}
+_CHOICES = re.compile(r"is not one of (.+?)\.?$")
+
+
+class CommandLine(TyperGroup):
+    """The `csbot` command group: a mistyped command line is one Chinese line and exit 2 (a
+    file it cannot open: exit 1), not click's English usage box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            err.print("已取消。")
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's usage and file errors
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                err.print(exc.format_message(), markup=False, highlight=False)
+                sys.exit(0)  # a bare `csbot` or `csbot import` asks what there is
+            err.print(usage_problem(exc), markup=False)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_problem(exc: typer.TyperException) -> str:
+    """One Chinese line for click's usage error ``exc``, with where to read the usage."""
+    ctx = getattr(exc, "ctx", None)
+    kind = type(exc).__name__
+    param = getattr(exc, "param", None)
+    hint = getattr(exc, "param_hint", None) or (param.get_error_hint() if param else "")
+    hint = (hint if isinstance(hint, str) else " / ".join(hint)).replace("'", "")
+    message = exc.message
+    if kind == "NoSuchOption":
+        what = f"没有 {exc.option_name} 这个选项"  # type: ignore[attr-defined]
+        possible = getattr(exc, "possibilities", None)
+        if possible:
+            what += f"（是不是 {'、'.join(sorted(possible))}？）"
+    elif kind == "MissingParameter":
+        argument = param is not None and param.param_type_name == "argument"
+        what = f"缺少{'参数' if argument else '选项'} {hint}"
+    elif kind == "BadParameter":
+        wanted = next((w for english, w in _WANTED.items() if english in message), message)
+        if choices := _CHOICES.search(message):
+            wanted = "只能是 " + "、".join(c.strip(" '") for c in choices[1].split(","))
+        what = f"{hint} 的值不对：{wanted}" if hint else wanted  # our own parsers say which
+    elif kind == "FileError":
+        what = f"打不开文件 {getattr(exc, 'ui_filename', '')}（{message}）"
+    elif found := re.match(r"No such command '(.+)'", message):
+        what = f"没有 {found[1]} 这个命令"
+    elif found := re.match(r"Got unexpected extra argument\(s\) \((.+)\)", message):
+        what = f"多了参数 {found[1]}（带空格的文字请加引号）"
+    elif message.startswith("Missing command"):
+        what = "缺少命令"
+    else:
+        what = f"命令行不对（{exc.format_message()}）"
+    where = ctx.command_path if ctx is not None else "csbot"
+    return f"{what}（用法：{where} --help）"

@@ -49,7 +49,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "idle_gap_minutes", "nudge_before_seconds", "calendar", "serve_on_holidays",
         "serve_on_weekends",
     },
-    "access": {"open", "admins", "managers", "staff"},
+    "access": {"open", "admins", "managers", "staff", "names"},
     "library": {"default", "paths", "values", "catalog", "context_minutes"},
     "replies": {"tone", "count"},
     "matcher": {"threshold"},
@@ -137,6 +137,9 @@ class AccessSettings:
     admins: frozenset[int] = frozenset()
     managers: frozenset[int] = frozenset()
     staff: frozenset[int] = frozenset()
+    # the name each person signs replies with ({agent_name}), by Telegram user id; without one,
+    # their Telegram first name
+    names: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,7 @@ def load_config(
             admins=reader.ids(access, "access.admins"),
             managers=reader.ids(access, "access.managers"),
             staff=reader.ids(access, "access.staff"),
+            names=reader.names(access, "access.names"),
         ),
         library=LibrarySettings(
             default=default,
@@ -422,6 +426,22 @@ class _Sections:
             self.fail(key, "应该是 Telegram 用户 id（数字）的列表，例如 [123456789]")
             return frozenset()
         return frozenset(value)
+
+    def names(self, section: dict[str, Any], key: str) -> dict[int, str]:
+        names: dict[int, str] = {}
+        for user_id, name in self.mapping(section, key).items():
+            if isinstance(user_id, str) and user_id.strip().isdigit():
+                user_id = int(user_id)  # "123456789": 小王, quoted
+            if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
+                self.fail(
+                    f"{key}.{user_id}",
+                    "应该写成「Telegram 用户 id: 名字」，例如「123456789: 小王」",
+                )
+            elif not isinstance(name, str | int) or isinstance(name, bool) or not str(name).strip():
+                self.fail(f"{key}.{user_id}", "应该是这位客服在回复里的名字，例如 小王")
+            else:
+                names[user_id] = str(name).strip()
+        return names
 
     def token(self, section: dict[str, Any], key: str) -> str:
         value = self.text(section, key, "").strip()

@@ -32,6 +32,7 @@ class Labelled:
     text: str
     intents: tuple[str, ...]  # () for none
     tags: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)  # in the TSV, for errors
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def read_tsv(path: Path) -> list[Labelled]:
                 raise ValueError(f"{path}:{n}: 需要两列：文本<TAB>意图")
             labels = tuple(x.strip() for x in row[1].split(",") if x.strip() and x.strip() != NONE)
             tags = tuple(t.strip() for t in row[2].split(",") if t.strip()) if len(row) > 2 else ()
-            rows.append(Labelled(row[0], labels, tags))
+            rows.append(Labelled(row[0], labels, tags, n))
     return rows
 
 

@@ -34,10 +34,13 @@ SOURCE_CONTEXT = "上文"
 _LINK = re.compile(
     r"https?://\S+|\S*(?:taobao|tmall|jd)\.(?:com|hk)\S*|(?:商品|宝贝|产品)\s*(?:id|ID|编号|编码)\s*[:：=]?\s*\d+"
 )
-# replies with the values they are rendered with (None: the library's own)
+# replies with the product facts they are rendered with (None: no facts)
 _Options = list[tuple[Reply, Mapping[str, object] | None]]
 # intents whose questions a product's facts answer
 _FACT_INTENTS = {"color", "fabric", "price", "size", "stock"}
+# a stitched draft opens with the greeting and closes with the goodbye (CONTRACT §2 ids)
+GREETING, GOODBYE = "greeting", "goodbye"
+_SENTENCE_END = re.compile(r"(?<=[。！？!?~～])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +97,17 @@ class Assistant:
         variant: int = 0,
         product: str | Product | None = None,
         conversation: Conversation | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> Suggestion:
         """Replies for ``text``; ``variant`` rotates through the alternatives (换一个).
 
         ``product`` is the product staff chose (an id or a Product); a link or a name in the
         message wins over it. ``conversation`` carries the product and the last needs over.
+        ``values`` override the placeholders' values for this reply (the agent's own name).
         """
         tone = tone or self.tone
         count = count or self.count
+        values = {**self.values, **values} if values else self.values
         if conversation is not None:
             conversation.touch()
         current, source, pinned = self._product(text, product, conversation)
@@ -116,18 +122,30 @@ class Assistant:
             conversation.remember(remembered, tuple(needs), pinned=pinned, source=source)
         if not needs:
             options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
-            replies = self._pick(options, count, variant)
+            replies = self._pick(options, count, variant, values)
             return Suggestion(text, (), replies, current, source)
         per_need = [self._options(n, m, current, tone) for n, m in zip(needs, matches, strict=True)]
         replies: list[str] = []
         if len(per_need) > 1:
-            # one draft that answers every need, in the order the customer asked them
+            # one draft that answers every need: the greeting first, then the questions in the
+            # order the customer asked them, a goodbye last
+            plain = normalize(text)
+            order = sorted(
+                range(len(needs)), key=lambda n: _draft_rank(needs[n], matches[n], plain)
+            )
             parts = [
-                self._draft_part(options, variant, first=n == 0, last=n == len(per_need) - 1)
-                for n, options in enumerate(per_need)
+                self._draft_part(
+                    per_need[n],
+                    variant,
+                    values,
+                    first=rank == 0,
+                    last=rank == len(order) - 1,
+                    greeting=needs[n].intent == GREETING,
+                )
+                for rank, n in enumerate(order)
             ]
             replies.append("".join(parts))
-        picks = [self._pick(options, count, variant) for options in per_need]
+        picks = [self._pick(options, count, variant, values) for options in per_need]
         for rank in range(count):  # then each need's best reply, turn by turn
             replies += [p[rank] for p in picks if rank < len(p)]
         return Suggestion(
@@ -140,12 +158,19 @@ class Assistant:
             follow_up,
         )
 
-    def replies_for(self, intent_id: str, *, tone: str | None = None) -> list[str]:
+    def replies_for(
+        self,
+        intent_id: str,
+        *,
+        tone: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> list[str]:
         """Every reply of an intent, rendered, the given tone first."""
         replies = self.library.intent(intent_id).replies
-        return [self.render(r) for r in self._ordered(replies, tone or self.tone, "")]
+        return [self.render(r, values) for r in self._ordered(replies, tone or self.tone, "")]
 
     def render(self, reply: Reply, values: Mapping[str, object] | None = None) -> str:
+        """A reply filled in with the library's values, the config's, then ``values``."""
         return render(reply.text, {**self.values, **values} if values else self.values)
 
     # --- product and needs ------------------------------------------------------------------
@@ -171,7 +196,7 @@ class Assistant:
             found = self.catalog.get(conversation.product_id)
             if found is not None:
                 told = conversation.product_source
-                return found, f"{SOURCE_CONTEXT} ({told})" if told else SOURCE_CONTEXT, False
+                return found, f"{SOURCE_CONTEXT}（{told}）" if told else SOURCE_CONTEXT, False
         return None, "", False
 
     def _question(self, text: str, product: Product | None) -> str:
@@ -311,27 +336,44 @@ class Assistant:
             return "price", values
         return None
 
-    def _draft_part(self, options: _Options, variant: int, *, first: bool, last: bool) -> str:
+    def _draft_part(
+        self,
+        options: _Options,
+        variant: int,
+        values: Mapping[str, object],
+        *,
+        first: bool,
+        last: bool,
+        greeting: bool = False,
+    ) -> str:
         """One need's part of a stitched draft. Only the last part may end on a question, and
-        only the first opens with 亲/您好: the draft reads as one message."""
+        only the first opens with 亲/您好: the draft reads as one message. A greeting before an
+        answer only greets (在的在的～, not 在的在的～亲看中哪款宝贝啦？)."""
         start = variant % len(options)
         rotated = options[start:] + options[:start]
-        texts = [self.render(r, values).strip() for r, values in rotated[: max(4, len(TONES))]]
+        texts = [
+            render(r.text, {**values, **facts} if facts else values).strip()
+            for r, facts in rotated[: max(4, len(TONES))]
+        ]
         if not last:
+            if greeting:
+                texts = [_greeting_only(t) for t in texts]
             texts.sort(key=lambda t: t[-1] in "?？")  # stable: keeps the rotation otherwise
         text = texts[0]
         if not first:
             text = _OPENING.sub("", text) or text
         return text if text[-1] in "。!?~！？～." else text + "。"
 
-    def _pick(self, options: _Options, count: int, variant: int) -> tuple[str, ...]:
+    def _pick(
+        self, options: _Options, count: int, variant: int, values: Mapping[str, object]
+    ) -> tuple[str, ...]:
         if not options:
             return ()
         start = variant % len(options)
         rotated = options[start:] + options[:start]
         picked: dict[str, None] = {}
-        for reply, values in rotated:  # rendered only until there are enough
-            picked.setdefault(self.render(reply, values))
+        for reply, facts in rotated:  # rendered only until there are enough
+            picked.setdefault(render(reply.text, {**values, **facts} if facts else values))
             if len(picked) == count:
                 break
         return tuple(picked)
@@ -347,6 +389,37 @@ class Assistant:
         indexed = list(enumerate(replies))
         indexed.sort(key=lambda item: (item[1].tone != tone, -relevance(item[1]), item[0]))
         return [reply for _, reply in indexed]
+
+
+def _draft_rank(need: Need, match: Match, text: str) -> tuple[int, int]:
+    """Where a need's part goes in a stitched draft: the greeting, the questions in the order
+    of their clauses in the message, the goodbye."""
+    if need.intent == GREETING:
+        return 0, 0
+    if need.intent == GOODBYE:
+        return 2, 0
+    where = text.find(match.clause) if match.clause else -1
+    return 1, where if where >= 0 else len(text)
+
+
+def _greeting_only(text: str) -> str:
+    """A greeting without its question, to open an answer: the sentences before the first
+    question, else the question sentence without its last clause.
+
+    >>> _greeting_only("在的在的～亲看中哪款宝贝啦？尺码都可以问我哦")
+    '在的在的～'
+    >>> _greeting_only("您好，我是小美，请问有什么可以帮您？")
+    '您好，我是小美'
+    """
+    kept = ""
+    for sentence in filter(None, _SENTENCE_END.split(text)):
+        if sentence[-1] in "?？":
+            if kept:
+                return kept
+            head, comma, _ = sentence.rpartition("，")
+            return head if comma else text
+        kept += sentence
+    return text
 
 
 def _need_match(need: Need, score: float) -> Match:

@@ -113,6 +113,11 @@ ABSOLUTE_WORDS = re.compile(
 )
 #: Phrases that send a customer off the platform.
 OFF_PLATFORM = re.compile(r"微信|v信|vx|wx|qq|加v|私下|线下交易|转账给|私聊", re.IGNORECASE)
+#: Chinese shops write ，。！？～: the full-width form of each ASCII mark next to a Chinese
+#: character in a reply.
+FULL_WIDTH = dict(zip(",!?;:()~", "，！？；：（）～", strict=True))
+_CJK = r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]"
+ASCII_PUNCTUATION = re.compile(rf"(?<={_CJK})\s*[,!?;:()~]|[,!?;:()~]\s*(?={_CJK})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,40 +247,68 @@ def load_library(path: str | Path, *, exclude: Iterable[str | Path] = ()) -> Lib
     >>> load_library("phrases").id
     'shop'
     """
-    path = Path(path)
-    if not path.exists():
-        raise LibraryError([Problem(path, 0, "找不到这个话术库文件或文件夹")])
-    skip = {Path(p).resolve() for p in exclude}
-    files = [f for f in library_files(path) if f.resolve() not in skip]
-    if not files:
-        raise LibraryError([Problem(path, 0, "文件夹里没有 *.yaml 话术库文件")])
-    reader = _Reader()
-    for file in files:
-        reader.read_file(file)
-    return reader.finish(path)
+    reader = _read_library(Path(path), exclude)
+    if reader.built is None:
+        raise LibraryError(reader.problems)
+    return reader.built
+
+
+def check_library(path: str | Path) -> tuple[Library | None, list[Problem]]:
+    """The library (None when it cannot load) and every problem in it, in one pass, by file
+    and line: the schema, the 广告法 and off-platform lint, and ASCII punctuation in replies
+    (the only one that does not stop the library loading), so a file is fixed in one round.
+
+    >>> library, problems = check_library("phrases")
+    >>> library.id, problems
+    ('shop', [])
+    """
+    reader = _read_library(Path(path))
+    problems = [*reader.problems, *reader.punctuation()]
+    return reader.built, sorted(problems, key=lambda p: (str(p.path), p.line))
 
 
 def check_replies(library: Library, values: Mapping[str, object] | None = None) -> list[Problem]:
     """Lint every reply as a customer would receive it (rendered with ``values``)."""
-    # product replies are linted with each fact standing in for itself
-    facts = {name: name for extra in PRODUCT_REPLIES.values() for name in (*PRODUCT_FACTS, *extra)}
-    values = {**facts, **library.defaults, **(values or {})}
+    values = {**_FACTS, **library.defaults, **(values or {})}
+    return _lint(library.all_replies(), values, Path(library.id))
+
+
+# product replies are linted with each fact standing in for itself
+_FACTS = {name: name for extra in PRODUCT_REPLIES.values() for name in (*PRODUCT_FACTS, *extra)}
+
+
+def _lint(replies: Iterable[Reply], values: Mapping[str, object], where: Path) -> list[Problem]:
     problems = []
-    for reply in library.all_replies():
+    for reply in replies:
         try:
             text = render(reply.text, values)
         except TemplateError as exc:
-            problems.append(Problem(reply.path or Path(library.id), reply.line, str(exc)))
+            problems.append(Problem(reply.path or where, reply.line, str(exc)))
             continue
         for pattern, why in (
             (ABSOLUTE_WORDS, "回复用了广告法禁用的绝对化用语"),
             (OFF_PLATFORM, "回复把顾客引到平台外"),
         ):
-            hit = pattern.search(text)
-            if hit:
-                where = reply.path or Path(library.id)
-                problems.append(Problem(where, reply.line, f"{why} {hit.group()!r}: {text}"))
+            hits = "、".join(repr(h) for h in dict.fromkeys(pattern.findall(text)))
+            if hits:
+                problems.append(Problem(reply.path or where, reply.line, f"{why} {hits}：{text}"))
     return problems
+
+
+def _read_library(path: Path, exclude: Iterable[str | Path] = ()) -> _Reader:
+    reader = _Reader()
+    if not path.exists():
+        reader.problems.append(Problem(path, 0, "找不到这个话术库文件或文件夹"))
+        return reader
+    skip = {Path(p).resolve() for p in exclude}
+    files = [f for f in library_files(path) if f.resolve() not in skip]
+    if not files:
+        reader.problems.append(Problem(path, 0, "文件夹里没有 *.yaml 话术库文件"))
+        return reader
+    for file in files:
+        reader.read_file(file)
+    reader.finish(path)
+    return reader
 
 
 def _line(node: yaml.Node) -> int:
@@ -303,6 +336,7 @@ class _Reader:
         self.learned: list[tuple[yaml.Node, Path, str, str, list[str], list[Reply]]] = []
         self.display_name: str | None = None
         self.path = Path()
+        self.built: Library | None = None  # once finish() found no problem
 
     def error(self, node: yaml.Node | int, message: str) -> None:
         line = node if isinstance(node, int) else _line(node)
@@ -625,7 +659,27 @@ class _Reader:
     def scalar(self, node: yaml.Node) -> str:
         return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
 
-    def finish(self, path: Path) -> Library:
+    def all_replies(self) -> list[Reply]:
+        """Every reply read so far, whether or not the library is whole."""
+        replies = [*self.fallback, *(r for i in self.intents for r in i.replies)]
+        replies += [r for i in self.intents for t in i.topics for r in t.replies]
+        return replies + [r for rs in self.product_replies.values() for r in rs]
+
+    def punctuation(self) -> list[Problem]:
+        """ASCII punctuation next to Chinese in the replies, as the customer would read them."""
+        problems = []
+        for reply in self.all_replies():
+            text = render(reply.text, _KnownOrName(self.defaults))
+            marks = dict.fromkeys(m.group().strip() for m in ASCII_PUNCTUATION.finditer(text))
+            if marks:
+                fix = "、".join(f"{m} → {FULL_WIDTH[m]}" for m in marks)
+                message = f"回复里中文旁边用了半角标点（{fix}）：{text}"
+                problems.append(Problem(reply.path or self.path, reply.line, message))
+        return problems
+
+    def finish(self, path: Path) -> None:
+        """Check the whole library; ``self.built`` is set only when nothing is wrong. The
+        replies are linted even when the schema is broken, so every problem shows at once."""
         self.add_learned()
         names = set(self.names)
         if len(names) > 1:
@@ -658,9 +712,11 @@ class _Reader:
                             f"或 {KEY_DEFAULTS} 里的值"
                         )
                         self.problems.append(Problem(reply.path or path, reply.line, message))
+        # undefined placeholders are reported above; linted, they stand for themselves
+        self.problems += _lint(self.all_replies(), _KnownOrName(self.defaults), path)
         if self.problems:
-            raise LibraryError(self.problems)
-        library = Library(
+            return
+        self.built = Library(
             id=next(iter(names), path.stem) or path.stem,
             name=self.display_name or next(iter(names), path.stem),
             intents=tuple(self.intents),
@@ -672,10 +728,16 @@ class _Reader:
             product_replies={k: tuple(v) for k, v in self.product_replies.items()},
             fact_topics=frozenset(t for t, _, _ in self.fact_topics),
         )
-        lint = check_replies(library)
-        if lint:
-            raise LibraryError(lint)
-        return library
+
+
+class _KnownOrName(dict[str, object]):
+    """Values where a name without one stands for itself ({size} → size)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> str:
+        return name
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

@@ -22,14 +22,14 @@ def placeholders(template: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise TemplateError(f"花括号不成对 ({exc}); 字面的花括号请写成 {{{{ 或 }}}}") from None
+        raise TemplateError(f"花括号不成对（{exc}）；字面的花括号请写成 {{{{ 或 }}}}") from None
     names = []
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
         if not _NAME.match(name) or spec or conversion:
             raise TemplateError(
-                f"占位符 {{{name}}} 不合法: 只能是 {{名字}}, 由字母、数字、下划线组成"
+                f"占位符 {{{name}}} 不合法：只能是 {{名字}}，由字母、数字、下划线组成"
             )
         names.append(name)
     return names

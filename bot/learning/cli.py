@@ -138,7 +138,7 @@ def _rows(settings: Config, since: float | None) -> LearningRows:
 
 def _name(library: Library, intent: str) -> str:
     description = library.intent(intent).description
-    return f"{intent} ({description})" if description else intent
+    return f"{intent}（{description}）" if description else intent
 
 
 def _summary(library: Library, proposals: Proposals, out_file: Path, library_path: Path) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bot.assistants import Assistants
 from bot.config import Config
-from bot.practice.drill import Drill, feedback_lines, summary_lines
+from bot.practice.drill import Drill, feedback_lines, product_brief, summary_lines
 from bot.practice.scenarios import Scenario, load_scenarios
 from bot.storage import open_storage
 
@@ -41,7 +41,7 @@ async def _choose(
             f"没有场景「{scenario_id}」。可选：{'、'.join(s.id for s in scenarios)}"
         )
     for n, s in enumerate(scenarios, 1):
-        out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title} ({s.id})", markup=False)
+        out.print(f"{n:>2}. [{LEVELS.get(s.level, s.level)}] {s.title}（{s.id}）", markup=False)
     choice = await _read("选一个场景的编号：")
     if choice is None or not choice.strip().isdigit() or not 1 <= int(choice) <= len(scenarios):
         out.print("没有选择，退出。")
@@ -73,6 +73,8 @@ async def run_console(
         out.print(
             f"场景：{scenario.title} · 共 {len(scenario.turns)} 轮 · 输入 /stop 结束", markup=False
         )
+        if scenario.product is not None:
+            out.print(product_brief(scenario.product), markup=False)
         while not drill.done:
             out.print(f"\n顾客：{drill.ask()}", markup=False)
             answer = await _read("你> " if interactive else "")

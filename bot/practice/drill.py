@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.practice.scenarios import Scenario, customer_line
-from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS, Score, score_answer, weakest_skill
+from bot.practice.scenarios import Scenario, Turn, customer_line
+from bot.practice.scoring import (
+    SKILL_NAMES,
+    TIPS,
+    WEIGHTS,
+    Score,
+    missing,
+    score_answer,
+    weakest_skill,
+)
 from intents import Assistant
+from intents.catalog import Product
+from intents.facts import size_fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +62,10 @@ class Drill:
         clock: Callable[[], float] = time.monotonic,
         first_target: float = 15,
         next_target: float = 20,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.scenario, self.assistant = scenario, assistant
+        self.values = values  # the trainee's own name in the reference replies
         self.rng = rng or random.Random()
         self.clock = clock
         self.targets = (first_target, next_target)
@@ -90,7 +102,7 @@ class Drill:
             raise RuntimeError("ask() first")
         turn = self.scenario.turns[self.turn]
         seconds = max(0.0, self.clock() - self._asked_at)
-        references = [r for i in turn.intents for r in self.assistant.replies_for(i)]
+        references = self._library_replies(turn)
         score = score_answer(
             text,
             seconds=seconds,
@@ -100,12 +112,22 @@ class Drill:
             first_target=self.targets[0],
             next_target=self.targets[1],
         )
-        best = self.assistant.suggest(self._line).replies
-        reference = best[0] if best else references[0]
+        reference = self.reference(turn, self._line)
         feedback = Feedback(self.turn, self._line, text, seconds, score, reference, turn.goal)
         self.feedback.append(feedback)
         self._line = None
         return feedback
+
+    def reference(self, turn: Turn, line: str) -> str:
+        """The model answer to ``line``: the assistant's first reply (with the scenario's
+        product) that says what the step expects, else the library reply closest to it."""
+        product, values = self.scenario.product, self.values
+        best = self.assistant.suggest(line, product=product, values=values).replies
+        candidates = [*best, *self._library_replies(turn)]
+        return min(candidates, key=lambda r: len(missing(r, turn.expect)))
+
+    def _library_replies(self, turn: Turn) -> list[str]:
+        return [r for i in turn.intents for r in self.assistant.replies_for(i, values=self.values)]
 
     def summary(self) -> Summary:
         if not self.feedback:
@@ -117,6 +139,18 @@ class Drill:
         total = sum(f.score.total for f in self.feedback) / len(self.feedback)
         weakest = weakest_skill(skills)
         return Summary(len(self.feedback), total, skills, weakest, TIPS[weakest] if weakest else "")
+
+
+def product_brief(product: Product) -> str:
+    """What the trainee sees of the product the customer is looking at: its facts and chart."""
+    facts = [product.name]
+    if product.price:
+        facts.append(f"{product.price} 元")
+    if product.colors:
+        facts.append("颜色：" + "、".join(product.colors))
+    if product.sizes:
+        facts.append("尺码：" + "；".join(f"{r.size} {size_fits(r)}" for r in product.sizes))
+    return "顾客在看的商品：" + " · ".join(facts)
 
 
 def feedback_lines(feedback: Feedback) -> list[str]:

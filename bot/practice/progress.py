@@ -104,7 +104,7 @@ def trainees(sessions: Sequence[Session]) -> list[Trainee]:
     for mine in grouped.values():
         name, user_id = mine[-1].user_name, mine[-1].user_id
         out.append(
-            Trainee(name if shared[name] == 1 else f"{name} ({user_id})", user_id, tuple(mine))
+            Trainee(name if shared[name] == 1 else f"{name}（{user_id}）", user_id, tuple(mine))
         )
     return sorted(out, key=lambda t: (t.name, t.user_id))
 

@@ -17,12 +17,15 @@ import yaml
 
 from bot.config import SHIPPED_LIBRARIES, SHIPPED_PHRASES
 from intents import Library, LibraryError, Problem, load_library, normalize, yaml_problem
+from intents.catalog import Catalog, Product, load_catalog
 
 # The node walking (line numbers, key and type checks, messages) is the library loader's, so a
 # scenario error reads exactly like a library error.
 from intents.library import _line, _Loader, _Reader, library_files
 
 SHIPPED_PRACTICE = SHIPPED_PHRASES / "practice"
+#: The catalogue a scenario's product is looked up in unless it names its own.
+SAMPLE_CATALOG = SHIPPED_PHRASES / "catalog" / "catalog.yaml"
 SCHEMA_VERSION = 1
 # top-level keys
 KEY_VERSION = "version"
@@ -31,6 +34,8 @@ KEY_TITLE = "title"
 KEY_LEVEL = "level"
 KEY_LIBRARY = "library"
 KEY_TURNS = "turns"
+KEY_PRODUCT = "product"  # the catalogue item the customer is looking at
+KEY_CATALOG = "catalog"  # where it is listed, relative to the scenario (default: the sample)
 # turn keys
 KEY_INTENT = "intent"
 KEY_SAY = "say"
@@ -40,7 +45,10 @@ KEY_GOAL = "goal"
 LEVELS = {1: "入门", 2: "进阶", 3: "困难"}
 #: Separates the alternatives of one expected element: "身高|体重" is met by either word.
 ALTERNATIVES = "|"
-_TOP_KEYS = {KEY_VERSION, KEY_SCENARIO, KEY_TITLE, KEY_LEVEL, KEY_LIBRARY, KEY_TURNS}
+_TOP_KEYS = {
+    KEY_VERSION, KEY_SCENARIO, KEY_TITLE, KEY_LEVEL, KEY_LIBRARY, KEY_TURNS, KEY_PRODUCT,
+    KEY_CATALOG,
+}  # fmt: skip
 _TURN_KEYS = {KEY_INTENT, KEY_SAY, KEY_EXPECT, KEY_GOAL}
 # 40 at most: the id travels in a signed button, and Telegram allows 64 bytes of button data
 _SCENARIO_ID = re.compile(r"[a-z0-9_]{1,40}\Z")
@@ -72,6 +80,7 @@ class Scenario:
     library: str
     turns: tuple[Turn, ...]
     path: Path | None = field(default=None, compare=False)
+    product: Product | None = None  # the trainee answers with this product's facts
 
     @property
     def level_name(self) -> str:
@@ -153,6 +162,7 @@ class _ScenarioReader(_Reader):
         super().__init__()
         self.library_sources = dict(SHIPPED_LIBRARIES if libraries is None else libraries)
         self.loaded: dict[str, Library | None] = {}
+        self.catalogs: dict[Path, Catalog | None] = {}
         self.id_line = 0
 
     def raise_problems(self) -> None:
@@ -193,11 +203,39 @@ class _ScenarioReader(_Reader):
         level = self.level(top.get(KEY_LEVEL), root)
         library = self.library(top.get(KEY_LIBRARY), root)
         turns = self.turns(top.get(KEY_TURNS), root, library)
+        product = self.product(top)
         if len(self.problems) > before or library is None:
             return None
         # The name as written, so callers look the library up where the loader did.
         name = self.scalar(top[KEY_LIBRARY]).strip()
-        return Scenario(scenario_id, title, level, name, turns, path)
+        return Scenario(scenario_id, title, level, name, turns, path, product)
+
+    def product(self, top: dict[str, yaml.Node]) -> Product | None:
+        if KEY_PRODUCT not in top:
+            if KEY_CATALOG in top:
+                self.error(top[KEY_CATALOG], f"写了 {KEY_CATALOG} 却没有 {KEY_PRODUCT}：商品 id")
+            return None
+        product_id = self.text(top[KEY_PRODUCT], KEY_PRODUCT)
+        where = self.optional_text(top, KEY_CATALOG)
+        path = (self.path.parent / where) if where else SAMPLE_CATALOG
+        if product_id is None:
+            return None
+        if path not in self.catalogs:
+            try:
+                self.catalogs[path] = load_catalog(path)
+            except LibraryError as exc:
+                self.catalogs[path] = None
+                self.problems += exc.problems
+        catalog = self.catalogs[path]
+        if catalog is None:
+            self.error(
+                top.get(KEY_CATALOG, top[KEY_PRODUCT]), f"商品目录 {path} 本身有问题（见上）"
+            )
+            return None
+        found = catalog.get(product_id)
+        if found is None:
+            self.error(top[KEY_PRODUCT], f"商品目录 {path} 里没有商品 {product_id!r}")
+        return found
 
     def required_text(self, top: dict[str, yaml.Node], key: str, root: yaml.Node, hint: str) -> str:
         if key not in top:

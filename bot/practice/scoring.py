@@ -157,17 +157,26 @@ def _content(answer: str, references: Sequence[str], expect: Sequence[str]) -> C
     mine = _words(answer)
     similarity = max((fuzz.token_set_ratio(mine, _words(r)) / 100 for r in references), default=0.0)
     closeness = min(1.0, max(0.0, (similarity - 0.25) / 0.45))
-    text = normalize(answer)
-    missing = [group for group in expect if not any(normalize(w) in text for w in group.split("|"))]
+    unmet = missing(answer, expect)
     if expect:
-        covered = 1 - len(missing) / len(expect)
+        covered = 1 - len(unmet) / len(expect)
         ratio = 0.5 * closeness + 0.5 * covered
     else:
         ratio = closeness
     note = f"和参考话术相似度 {similarity:.0%}"
-    if missing:
-        note += "，没有回答到：" + "、".join(g.replace("|", "/") for g in missing)
+    if unmet:
+        note += "，没有回答到：" + "、".join(g.replace("|", "/") for g in unmet)
     return Check("content", out_of * ratio, out_of, note)
+
+
+def missing(answer: str, expect: Sequence[str]) -> list[str]:
+    """The expected elements (身高|体重: either word) an answer does not contain.
+
+    >>> missing("亲，建议拍M码哦", ["码|号", "尺码表"])
+    ['尺码表']
+    """
+    text = normalize(answer)
+    return [group for group in expect if not any(normalize(w) in text for w in group.split("|"))]
 
 
 def _tone(answer: str) -> Check:

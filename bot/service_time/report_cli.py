@@ -148,7 +148,7 @@ def breaches_table(report: Report, limit: int) -> Table:
     for b in report.breaches(latest=limit):
         where = b.conversation_id
         if b.title and b.title != b.conversation_id:
-            where = f"{b.title} ({b.conversation_id})"
+            where = f"{b.title}（{b.conversation_id}）"
         table.add_row(
             report.local(b.started_at).strftime("%Y-%m-%d %H:%M:%S"),
             where,

@@ -72,8 +72,10 @@ class FakeBotAPI:
 
     # --- what a user does ---------------------------------------------------------------------
 
-    async def message(self, chat_id: int, text: str, *, user_id: int | None = None) -> int:
-        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "顾客小王"}
+    async def message(
+        self, chat_id: int, text: str, *, user_id: int | None = None, first_name: str = "顾客小王"
+    ) -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name}
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -83,10 +85,12 @@ class FakeBotAPI:
         }
         return await self.push({"message": message})
 
-    async def press(self, chat_id: int, data: str, message_id: int) -> int:
+    async def press(
+        self, chat_id: int, data: str, message_id: int, *, first_name: str = "顾客小王"
+    ) -> int:
         query = {
             "id": str(next(self._message_ids)),
-            "from": {"id": chat_id, "is_bot": False, "first_name": "顾客小王"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
             "chat_instance": str(chat_id),
             "data": data,
             "message": {

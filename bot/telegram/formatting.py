@@ -43,7 +43,7 @@ def suggestion_html(suggestion: Suggestion, tone: str, library: Library | None =
         lines.append(texts.FOLLOW_UP)
     if suggestion.matches:
         found = " · ".join(
-            f"{escape(need_label(m, library))} ({m.score:.2f})" for m in suggestion.matches
+            f"{escape(need_label(m, library))} （{m.score:.2f}）" for m in suggestion.matches
         )
         lines.append(texts.DETECTED.format(intents=found))
     else:

@@ -91,7 +91,7 @@ TONE_PICK = "选择默认语气（当前：{current}）："
 TONE_SET = "默认语气已改为：{tone}"
 
 INTENTS_HEADER = "话术库「{library}」的意图（第 {page}/{pages} 页），点一个查看全部回复："
-INTENT_REPLIES = "<b>{name}</b> ({intent}) · 例句如：{examples}\n\n{replies}"
+INTENT_REPLIES = "<b>{name}</b>（{intent}）· 例句如：{examples}\n\n{replies}"
 INTENT_TOPICS = "\n\n具体问题（{count}）：{topics}"
 WHY_TOPIC = "  ↳ 具体问题「{topic}」{score:.2f}：最像「{example}」"
 WHY_NO_TOPIC = "  ↳ 没有明确的具体问题，用这个意图的通用回复"

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,9 @@ def test_a_missing_config_file_says_how_to_make_one(tmp_path):
         ("service_targets:\n  idle_gap_minutes: 0\n", ":2: service_targets.idle_gap_minutes",
          "大于 0"),
         ("access:\n  staff: [-5]\n", ":2: access.staff", "用户 id"),
+        ("access:\n  names:\n    小王: 123\n", ":3: access.names.小王", "用户 id: 名字"),
+        ("access:\n  names:\n    123: ''\n", ":3: access.names.123", "名字"),
+        ("access:\n  names: [123]\n", ":2: access.names", "映射"),
         ("library:\n  default: nope\n", ":2: library.default", "没有名为"),
         ("library:\n  paths:\n    ../x: x.yaml\n", ":3: library.paths.../x", "话术库名字"),
         ("library:\n  paths:\n    mine: [a]\n", ":3: library.paths.mine", "路径"),
@@ -99,6 +103,14 @@ def test_every_value_is_checked_with_file_and_line(tmp_path, text, where, words)
     [problem] = caught.value.problems
     assert problem.startswith(f"{path}{where}") and words in problem
     assert "secret-without-id" not in problem
+
+
+def test_staff_names_are_read_by_telegram_id(tmp_path):
+    text = "access:\n  staff: [111, 222]\n  names:\n    111: 小王\n    '222': 阿珍\n"
+    path = write(tmp_path, text)
+    config = load_config(path, environ={})
+    assert config.access.names == {111: "小王", 222: "阿珍"}
+    assert config.access.staff == frozenset({111, 222})  # CONTRACT §5: still a list of ids
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
@@ -139,3 +151,26 @@ def test_a_webhook_listen_error_is_one_line_from_the_cli_not_a_traceback(tmp_pat
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "ValueError" not in result.output
     assert f"{path}:2: telegram.webhook_listen" in result.output
+
+
+def test_every_library_value_is_in_the_example_config_with_a_comment():
+    """Each {placeholder} value of the shipped libraries is listed under library.values (set or
+    commented out, with its default) and explained, so a shop sees what it can set."""
+    from bot.config import SHIPPED_LIBRARIES
+    from intents import load_library
+
+    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    block = text.split("\n  values:\n", 1)[1].split("\n  catalog:", 1)[0]
+    listed = {}
+    for line in block.splitlines():
+        entry = re.match(r"\s{4}(?:# )?([a-z_]+): (\S+).*#\s*(\S.*)", line)
+        if entry:
+            listed[entry[1]] = entry[3]
+    shipped = set()
+    for path in SHIPPED_LIBRARIES.values():
+        shipped |= set(load_library(path).defaults)
+    assert set(listed) == shipped
+    assert all(re.search(r"[\u4e00-\u9fff]|access", why) for why in listed.values())
+    # the values set there load as they are
+    config = load_config(ROOT / "config.example.yaml", environ={})
+    assert set(config.library.values) <= shipped

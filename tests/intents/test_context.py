@@ -88,7 +88,7 @@ def test_a_new_clear_need_replaces_the_old_one(shop_assistant):
     conversation = Conversation()
     chat(shop_assistant, conversation, "碎花裙有黑色吗")
     fabric = shop_assistant.suggest("什么面料的", conversation=conversation)
-    assert fabric.product.id == DRESS and fabric.product_source == "上文 (商品名)"
+    assert fabric.product.id == DRESS and fabric.product_source == "上文（商品名）"
     assert "聚酯纤维" in fabric.replies[0]
     assert [n.intent for n in conversation.needs] == ["fabric"]
     assert "聚酯纤维" in chat(shop_assistant, conversation, "黑色呢")[0]  # now re-asks fabric

@@ -51,10 +51,12 @@ async def browse(
         return
     assistant = assistants.get(library)
     intent = assistant.library.intent(ids[wanted])
+    values = assistants.agent_values(query.from_user.id, query.from_user.first_name)
     replies = "\n".join(
         f"{escape(reply_tone)}: <code>{escape(text)}</code>"
         for reply_tone, text in (
-            (r.tone, assistant.render(r)) for r in assistant.library.intent(intent.id).replies
+            (r.tone, assistant.render(r, values))
+            for r in assistant.library.intent(intent.id).replies
         )
     )
     body = texts.INTENT_REPLIES.format(

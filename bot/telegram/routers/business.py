@@ -42,9 +42,15 @@ def sender_role(message: Message, account: BusinessAccount) -> str:
 
 
 async def on_connection(
-    event: BusinessConnection, bot: Bot, db: Storage, config: Config, scheduler: Scheduler
+    event: BusinessConnection,
+    bot: Bot,
+    db: Storage,
+    config: Config,
+    assistants: Assistants,
+    scheduler: Scheduler,
 ) -> None:
     account = _account_from(event)
+    assistants.agent_values(event.user.id, event.user.first_name)  # the agent of its chats
     await db.save_business_account(account)
     if not account.is_enabled:
         scheduler.cancel_where(lambda key: _belongs(key, account.id))
@@ -97,6 +103,8 @@ async def on_message(
         ],
     )
     if role == "agent":  # a human answered: every nudge waiting in this chat is moot
+        if message.from_user is not None:
+            assistants.agent_values(message.from_user.id, message.from_user.first_name)
         scheduler.cancel_where(lambda k: isinstance(k, tuple) and k[0] == key)
         return
     if role == "bot":
@@ -107,7 +115,10 @@ async def on_message(
     library, tone = await chat_prefs(db, assistants, account.user_chat_id)
     # one customer's chat: their last product and question carry over
     context = assistants.conversations.get(("business", key), private=False)
-    suggestion = assistants.get(library).suggest(text, tone=tone, conversation=context)
+    values = await _owner_values(bot, assistants, account)
+    suggestion = assistants.get(library).suggest(
+        text, tone=tone, conversation=context, values=values
+    )
     replied = await _answer_customer(
         bot, db, config, clock, account, message, conversation, suggestion
     )
@@ -181,6 +192,25 @@ async def _known_account(
         return None
     await db.save_business_account(_account_from(event))
     return await db.business_account(connection_id)
+
+
+async def _owner_values(
+    bot: Bot, assistants: Assistants, account: BusinessAccount
+) -> dict[str, str]:
+    """The owner answers the account's chats: their name goes into the replies. A connection
+    made before this process started is asked of Telegram once."""
+    owner = account.user_id
+    if owner not in assistants.config.access.names and owner not in assistants.first_names:
+        try:
+            event = await bot.get_business_connection(business_connection_id=account.id)
+        except API_ERRORS as exc:
+            log.warning(
+                "没能向 Telegram 查到 Business 连接 %s 的主人（%s）", account.id, describe(exc)
+            )
+            event = None
+        first = event.user.first_name if isinstance(event, BusinessConnection) else ""
+        assistants.first_names[owner] = first  # "" : asked once, the library's name stands
+    return assistants.agent_values(owner)
 
 
 def _auto_reply_on(account: BusinessAccount | None, config: Config) -> bool:

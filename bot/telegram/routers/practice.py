@@ -21,7 +21,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 from bot.assistants import Assistants, LibraryError
 from bot.config import Config
-from bot.practice.drill import Drill, Feedback, feedback_lines, summary_lines
+from bot.practice.drill import Drill, Feedback, feedback_lines, product_brief, summary_lines
 from bot.practice.progress import (
     RECENT,
     Session,
@@ -256,6 +256,7 @@ async def _begin(
         clock=trainee.clock,
         first_target=targets.first_response_seconds,
         next_target=targets.next_response_seconds,
+        values=assistants.agent_values(trainee.user.id, trainee.user.first_name),
     )
     session = await trainee.db.start_practice(
         user_id=trainee.user.id,
@@ -267,15 +268,16 @@ async def _begin(
     run = Run(drill, session, scenario)
     trainee.drills.runs[trainee.key] = run
     await trainee.state.set_state(Practising.answering)
-    await trainee.say(
-        texts.PRACTICE_START.format(
-            title=escape(scenario.title),
-            level=scenario.level_name,
-            turns=len(scenario.turns),
-            first=targets.first_response_seconds,
-            next=targets.next_response_seconds,
-        )
+    start = texts.PRACTICE_START.format(
+        title=escape(scenario.title),
+        level=scenario.level_name,
+        turns=len(scenario.turns),
+        first=targets.first_response_seconds,
+        next=targets.next_response_seconds,
     )
+    if scenario.product is not None:
+        start += "\n" + escape(product_brief(scenario.product))
+    await trainee.say(start)
     await _ask(trainee, run)
 
 

@@ -42,7 +42,7 @@ async def product(
         conversation.set_product(found[0].id)
         await message.answer(texts.PRODUCT_SET.format(name=escape(found[0].name), id=found[0].id))
     elif found:
-        buttons = keyboards.product_keyboard([(p.id, f"{p.name} ({p.id})") for p in found])
+        buttons = keyboards.product_keyboard([(p.id, f"{p.name}（{p.id}）") for p in found])
         await message.answer(texts.PRODUCT_PICK.format(count=len(found)), reply_markup=buttons)
     else:
         await message.answer(texts.PRODUCT_NOT_FOUND.format(query=escape(query)))

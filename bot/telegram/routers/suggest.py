@@ -41,7 +41,9 @@ async def suggest(
     assistant = assistants.get(library)
     # a staff member's own chat: only /product or a pasted link carries over
     conversation = assistants.conversations.get(("chat", message.chat.id), private=True)
-    suggestion = assistant.suggest(text, tone=tone, conversation=conversation)
+    user = message.from_user
+    values = assistants.agent_values(user.id, user.first_name) if user else None
+    suggestion = assistant.suggest(text, tone=tone, conversation=conversation, values=values)
     # stored before anything is sent, so a failed send never loses the exchange
     exchange = (
         earlier[0]
@@ -87,11 +89,14 @@ async def stale(query: CallbackQuery) -> None:
     await query.answer(texts.BUTTON_STALE, show_alert=True)
 
 
-def _again(assistants: Assistants, exchange: Exchange, *, tone: str, variant: int) -> Suggestion:
+def _again(
+    assistants: Assistants, exchange: Exchange, query: CallbackQuery, *, tone: str, variant: int
+) -> Suggestion:
     # the chat's current product, read but not moved on: 换一个 is no new customer message
     product = assistants.conversations.get(("chat", exchange.chat_id), private=True).product_id
+    values = assistants.agent_values(query.from_user.id, query.from_user.first_name)
     return assistants.get(exchange.library).suggest(
-        exchange.text, tone=tone, variant=variant, product=product
+        exchange.text, tone=tone, variant=variant, product=product, values=values
     )
 
 
@@ -116,7 +121,7 @@ async def refine(
     if action == "why":
         await query.answer()
         tone = valid_tone(exchange.tone, assistants)
-        suggestion = _again(assistants, exchange, tone=tone, variant=exchange.variant)
+        suggestion = _again(assistants, exchange, query, tone=tone, variant=exchange.variant)
         if query.message:
             library = assistants.get(exchange.library).library
             await query.message.answer(why_html(suggestion, library))
@@ -125,7 +130,7 @@ async def refine(
     tone, variant = current, exchange.variant + 1
     if action == "tone":
         tone, variant = keyboards.other_tone(current), 0
-    suggestion = _again(assistants, exchange, tone=tone, variant=variant)
+    suggestion = _again(assistants, exchange, query, tone=tone, variant=variant)
     await query.answer()
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:

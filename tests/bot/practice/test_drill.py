@@ -35,7 +35,9 @@ def test_a_good_agent_scores_high_and_a_careless_one_low():
         while not drill.done:
             line = drill.ask()
             clock.now += delay
-            reply = answer or drill.assistant.suggest(line).replies[0]
+            reply = (
+                answer or drill.assistant.suggest(line, product=drill.scenario.product).replies[0]
+            )
             drill.answer(reply)
     assert good.summary().total >= 85
     assert careless.summary().total <= 30
@@ -99,3 +101,12 @@ def test_progress_is_read_back_per_trainee(storage_url):
     mine, other = asyncio.run(run())
     assert other == []
     assert mine[0]["total"] == 85 and mine[0]["typing"] == 0.5 and mine[0]["answers"] == 2
+
+
+def test_the_reference_replies_carry_the_trainees_own_name():
+    scenario = next(s for s in load_scenarios() if s.id == "size_bargain")
+    assistant = Assistants(Config()).get()
+    mine = Drill(scenario, assistant, values={"agent_name": "阿珍"})
+    greeting = scenario.turns[0]
+    assert "客服阿珍" in mine.reference(greeting, "你好")
+    assert "客服小美" in Drill(scenario, assistant).reference(greeting, "你好")

@@ -1,13 +1,17 @@
 """Practice scenarios: shipped scripts validate and cover every intent; broken ones say where."""
 
 import random
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.assistants import Assistants
 from bot.cli import app
+from bot.config import Config
+from bot.practice.drill import Drill, product_brief
 from bot.practice.scenarios import (
     LEVELS,
     SHIPPED_PRACTICE,
@@ -16,7 +20,8 @@ from bot.practice.scenarios import (
     load_scenario,
     load_scenarios,
 )
-from intents import LibraryError, load_library, normalize, render
+from bot.practice.scoring import missing
+from intents import LibraryError, load_library
 
 SHIPPED_FILES = sorted(SHIPPED_PRACTICE.glob("*.yaml"))
 
@@ -98,25 +103,51 @@ def test_scripted_customer_lines_are_recognised_as_their_intents(scenarios, matc
     assert wrong == []
 
 
-def test_every_expected_element_appears_in_a_reference_reply(scenarios, shop):
-    # Otherwise the shop's own best answer would lose points on that turn.
-    replies = {
-        i.id: [normalize(render(r.text, shop.defaults)) for r in i.replies] for i in shop.intents
-    }
+@pytest.fixture(scope="module")
+def shop_assistant():
+    return Assistants(Config()).get()
+
+
+def test_every_reference_reply_says_what_its_step_expects(scenarios, shop_assistant):
+    # The model answer shown after each turn must itself meet the step's goal; otherwise the
+    # shop's own best answer would lose points there.
     unmet = []
     for scenario in scenarios:
+        drill = Drill(scenario, shop_assistant, rng=random.Random(3))
         for turn in scenario.turns:
-            texts = [text for intent in turn.intents for text in replies[intent]]
-            for element in turn.expect:
-                alternatives = [normalize(a) for a in element.split("|")]
-                if not any(a in text for a in alternatives for text in texts):
-                    unmet.append((scenario.id, turn.intents, element))
+            lines = turn.say or [customer_line(turn, shop_assistant.library, drill.rng)]
+            for line in lines:
+                reference = drill.reference(turn, line)
+                if missing(reference, turn.expect):
+                    unmet.append((scenario.id, line, reference, missing(reference, turn.expect)))
     assert unmet == []
+
+
+def test_size_bargain_recommends_the_size_from_the_products_chart(scenarios, shop_assistant):
+    [scenario] = [s for s in scenarios if s.id == "size_bargain"]
+    assert scenario.product is not None and scenario.product.sizes
+    chart = {row.size for row in scenario.product.sizes}
+    turn = scenario.turns[1]
+    drill = Drill(scenario, shop_assistant)
+    for line in turn.say:
+        reference = drill.reference(turn, line)
+        named = re.search(r"拍(\w+?)码", reference)
+        assert named and named[1] in chart, reference
+        assert "告诉我" not in reference and "吗" not in reference, reference  # asks nothing
+    assert "尺码：S 身高150-158cm" in product_brief(scenario.product)
 
 
 def test_the_rambling_customer_asks_two_needs_in_one_message(scenarios):
     [scenario] = [s for s in scenarios if s.id == "rambling_two_needs"]
     assert any(len(turn.intents) == 2 for turn in scenario.turns)
+
+
+def test_a_scenario_names_the_catalogue_product_the_customer_looks_at(tmp_path):
+    path = write(
+        tmp_path, GOOD.replace("library: shop\n", "library: shop\nproduct: '681122334455'\n")
+    )
+    assert load_scenario(path).product.name == "纯棉圆领短袖T恤"
+    assert load_scenario(write(tmp_path, GOOD)).product is None
 
 
 def test_good_file_loads_into_frozen_turns(tmp_path):
@@ -150,6 +181,9 @@ def test_good_file_loads_into_frozen_turns(tmp_path):
         ("[身高|体重|码]", "[身高||码]", ":10: 第 2 轮的 expect 里有空的"),
         ("  - intent: greeting\n", "  - say: [在吗]\n", ":7: 第 1 轮缺少 intent"),
         ("  - intent: size\n", "  - intent: [size, size]\n", ":8: 第 2 轮的 intent 有重复"),
+        ("library: shop\n", "library: shop\nproduct: '404'\n", ":6: 商品目录 "),
+        ("library: shop\n", "library: shop\ncatalog: c.yaml\n", ":6: 写了 catalog 却没有 product"),
+        ("library: shop\n", "library: shop\nproduct: '1'\ncatalog: no.yaml\n", ":7: 商品目录 "),
     ],
 )  # fmt: skip
 def test_broken_file_names_path_line_and_what(tmp_path, old, new, expected):

@@ -201,7 +201,7 @@ async def test_the_table_fits_100_columns_and_wraps_rather_than_cuts(tmp_path):
         assert header in text
     assert "123.4" in text and "qn-001" in text
     assert long_name in text  # the summary tables keep the whole name on one line
-    wrapped = [line for line in text.splitlines() if "老顾客" in line or "(qn-001)" in line]
+    wrapped = [line for line in text.splitlines() if "老顾客" in line or "（qn-001）" in line]
     assert len(wrapped) == 2  # the breach's long title wraps onto a second line, whole
 
 

@@ -303,9 +303,9 @@ async def test_trainees_by_role(trainer, user, allowed):
     assert "2 人" in header
     # the harness names everyone 小王: their Telegram ids tell them apart
     staff, admin = lines
-    assert staff.startswith(f"• <b>小王 ({STAFF})</b> · 练习 2 次 · 最近 ")
+    assert staff.startswith(f"• <b>小王（{STAFF}）</b> · 练习 2 次 · 最近 ")
     assert f"最弱：{SKILL_NAMES['speed']}" in staff
-    assert admin.startswith(f"• <b>小王 ({ADMIN})</b> · 练习 1 次 · 最近 100 分 · 平均 100 分")
+    assert admin.startswith(f"• <b>小王（{ADMIN}）</b> · 练习 1 次 · 最近 100 分 · 平均 100 分")
     assert admin.endswith(f"最弱：{texts.TRAINEES_ALL_FULL}")
     [photo] = trainer.bot.session.sent("sendPhoto")
     assert photo.caption == texts.TRAINEES_CHART and photo.photo.data.startswith(b"\x89PNG")
@@ -345,7 +345,7 @@ def test_trainees_who_share_a_name_are_told_apart_by_id():
     named = trainees(
         [_session(1, 7, "小李", 60), _session(2, 8, "小李", 70), _session(3, 9, "阿美", 80)]
     )
-    assert [t.name for t in named] == ["小李 (7)", "小李 (8)", "阿美"]
+    assert [t.name for t in named] == ["小李（7）", "小李（8）", "阿美"]
 
 
 def test_weakest_skill_ties_go_to_the_skill_worth_more_and_full_marks_have_none():

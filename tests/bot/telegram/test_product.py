@@ -63,7 +63,7 @@ async def test_product_by_name_then_replies_use_it_and_say_so(harness):
     assert "双面羊绒大衣" in harness.texts()[-1]
     await harness.send("什么面料")
     reply = harness.texts()[-1]
-    assert "🛍 按商品：双面羊绒大衣（680987654321，来自上文 (/product)）" in reply
+    assert "🛍 按商品：双面羊绒大衣（680987654321，来自上文（/product））" in reply
     assert "羊绒30% 羊毛70%" in reply
 
 
@@ -92,7 +92,7 @@ async def test_private_chat_carries_a_pasted_link_but_not_a_named_product(harnes
     assert "🛍" not in harness.texts()[-1]
     await harness.send("https://item.taobao.com/item.htm?id=681122334455 在吗")
     await harness.send("多少钱")
-    assert "49.9元" in harness.texts()[-1] and "来自上文 (链接)" in harness.texts()[-1]
+    assert "49.9元" in harness.texts()[-1] and "来自上文（链接）" in harness.texts()[-1]
 
 
 async def test_why_and_intents_show_the_topic(harness):
