@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable
 from html import escape
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
@@ -25,6 +26,7 @@ from intents import Library, Suggestion, split_long
 log = logging.getLogger(__name__)
 
 SOURCE = "business"
+NUDGE_JOB = "nudge"  # the kind of a durable nudge job (Scheduler.handle)
 PREVIEW = 200  # characters of the customer's message quoted above the suggestion
 
 
@@ -53,7 +55,7 @@ async def on_connection(
     assistants.agent_values(event.user.id, event.user.first_name)  # the agent of its chats
     await db.save_business_account(account)
     if not account.is_enabled:
-        scheduler.cancel_where(lambda key: _belongs(key, account.id))
+        await _cancel(scheduler, lambda key: _belongs(key, account.id))
         await _tell(bot, account.user_chat_id, texts.BUSINESS_DISCONNECTED)
         return
     if role_of(account.user_id, config.access) is None:
@@ -105,7 +107,7 @@ async def on_message(
     if role == "agent":  # a human answered: every nudge waiting in this chat is moot
         if message.from_user is not None:
             assistants.agent_values(message.from_user.id, message.from_user.first_name)
-        scheduler.cancel_where(lambda k: isinstance(k, tuple) and k[0] == key)
+        await _cancel(scheduler, lambda k: isinstance(k, tuple) and k[0] == key)
         return
     if role == "bot":
         return  # a bot's reply stops no clock, so the nudge stays
@@ -256,16 +258,47 @@ async def _schedule_nudge(
     deadline = due_at(hours, start, target)
     when = due_at(hours, start, target - targets.nudge_before_seconds)
 
+    job = {
+        "chat_id": account.user_chat_id,
+        "conversation": conversation,
+        "start": start,
+        "deadline": deadline,
+        "customer": customer,
+    }
+    if scheduler.durable:  # survives a restart, fires once across workers
+        await scheduler.schedule_job((key, start), when, NUDGE_JOB, job)
+        return
+
     async def nudge() -> None:
-        still = open_round(await db.conversation_timeline(SOURCE, conversation), hours)
-        if still is None or still[0] != start:
-            return
-        left = max(0, round(deadline - clock()))
-        await bot.send_message(
-            account.user_chat_id, texts.NUDGE.format(customer=escape(customer), seconds=left)
-        )
+        await nudge_job(job, bot=bot, db=db, config=config, clock=clock)
 
     scheduler.schedule((key, start), when, nudge)
+
+
+async def nudge_job(
+    job: dict[str, Any],
+    *,
+    bot: Bot,
+    db: Storage,
+    config: Config,
+    clock: Callable[[], float],
+    **_: Any,
+) -> None:
+    """A nudge falls due: tell the owner, unless the customer's turn was answered meanwhile."""
+    hours = config.service_targets.hours()
+    still = open_round(await db.conversation_timeline(SOURCE, job["conversation"]), hours)
+    if still is None or still[0] != job["start"]:
+        return
+    left = max(0, round(job["deadline"] - clock()))
+    await bot.send_message(
+        job["chat_id"], texts.NUDGE.format(customer=escape(job["customer"]), seconds=left)
+    )
+
+
+async def _cancel(scheduler: Scheduler, predicate: Callable[[Hashable], bool]) -> None:
+    scheduler.cancel_where(predicate)
+    if scheduler.durable:
+        await scheduler.cancel_jobs(predicate)
 
 
 async def _answer_customer(
