@@ -92,7 +92,7 @@ class MemoryState:
         self._recent: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
         self._jobs: dict[tuple[Any, ...], Job] = {}
-        self._fired: dict[tuple[Any, ...], float] = {}
+        self._fired: dict[tuple[Any, ...], float] = {}  # key → blocked until
         self._once: dict[str, float] = {}
 
     async def claim_update(self, update_id: int, owner: str, *, ttl: float = CLAIM_SECONDS) -> bool:
@@ -124,8 +124,8 @@ class MemoryState:
         return True, False
 
     async def add_job(self, job: Job, *, remember: float) -> bool:
-        fired = self._fired.get(job.key)
-        if job.key in self._jobs or (fired is not None and fired > self.clock() - remember):
+        fired_until = self._fired.get(job.key)
+        if job.key in self._jobs or (fired_until is not None and fired_until > self.clock()):
             return False
         self._jobs[job.key] = job
         return True
@@ -138,10 +138,12 @@ class MemoryState:
 
     async def take_due(self, now: float, *, remember: float) -> list[Job]:
         due = sorted((j for j in self._jobs.values() if j.when <= now), key=lambda j: j.when)
+        # how long a fired key stays blocked, on this state's own clock as Redis's expiry is
+        wall = self.clock()
         for job in due:
             del self._jobs[job.key]
-            self._fired[job.key] = now
-        self._fired = {k: t for k, t in self._fired.items() if t > now - remember}
+            self._fired[job.key] = wall + remember
+        self._fired = {k: until for k, until in self._fired.items() if until > wall}
         return due
 
     async def pending_jobs(self) -> dict[tuple[Any, ...], float]:
