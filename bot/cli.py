@@ -318,8 +318,13 @@ def run(
         str | None,
         typer.Option(help="用 webhook 代替长轮询：对外的 HTTPS 地址，如 https://example.com/tg"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="webhook 用几个进程一起处理（大于 1 时需要 redis.url）"),
+    ] = 1,
 ) -> None:
-    """Start the Telegram bot: long polling, or a webhook server with --webhook URL."""
+    """Start the Telegram bot: long polling, or a webhook server with --webhook URL
+    (--workers N: N processes on one port, sharing the database and Redis)."""
     import asyncio
 
     from bot.logs import setup_logging
@@ -333,7 +338,19 @@ def run(
             "CSBOT_TELEGRAM_TOKEN（token 向 @BotFather 申请）",
             2,
         )
-    setup_logging([token.get(), settings.telegram.webhook_secret.get()])
+    setup_logging([token.get(), settings.telegram.webhook_secret.get(), *settings.redis.secrets()])
+    if workers > 1:
+        if not webhook:
+            fail("--workers 只能和 --webhook 一起用：长轮询只能有一个进程取更新", 2)
+        if not settings.redis.url:
+            fail(
+                f"--workers {workers} 需要 Redis 来共享状态（去重、限流、提醒、练习）："
+                "在 config.yaml 写 redis.url，或设置环境变量 CSBOT_REDIS_URL",
+                2,
+            )
+        from bot.telegram.workers import serve_workers
+
+        raise typer.Exit(serve_workers(webhook, workers, config=config))
     try:
         asyncio.run(run_webhook(settings, webhook) if webhook else run_polling(settings))
     except StartupError as exc:

@@ -178,6 +178,14 @@ class RedisSettings:
     # password, so it is never printed.
     url: Secret = field(default_factory=lambda: Secret(""))
 
+    def secrets(self) -> list[str]:
+        """What logs must never show: the url, and its password on its own."""
+        url = self.url.get()
+        if not url:
+            return []
+        password = urlsplit(url).password
+        return [url, password] if password else [url]
+
 
 @dataclass(frozen=True)
 class Config:
