@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "csbot:"
 CLAIM_SECONDS = 120.0  # a worker that died holding an update gives it up after this long
+ISOLATION_SECONDS = 30  # longest one update of a chat may hold the chat (FSM event isolation)
 DONE_SECONDS = 2 * 86_400.0  # Telegram re-delivers nothing older than a day
 
 
@@ -314,7 +315,9 @@ class RedisState:
         from aiogram.fsm.storage.redis import RedisEventIsolation
 
         builder = DefaultKeyBuilder(prefix=self.prefix + "fsm")
-        return RedisEventIsolation(self.redis, key_builder=builder)
+        # the lock a killed worker held frees itself after this long, so its chat goes on
+        lock = {"timeout": ISOLATION_SECONDS}
+        return RedisEventIsolation(self.redis, key_builder=builder, lock_kwargs=lock)
 
     async def close(self) -> None:
         await self.redis.aclose()
