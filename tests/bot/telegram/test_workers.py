@@ -172,3 +172,39 @@ async def test_two_workers_answer_and_store_each_update_once_and_keep_a_drill(
         output = worker.process.output()
         assert TOKEN not in output and "Traceback" not in output, output[-3000:]
         assert redis_url.split("@")[0].split(":")[-1] not in output  # the Redis password
+
+
+async def test_workers_n_serves_one_port_from_n_processes(api, tmp_path, postgres_url, redis_url):
+    worker = Worker(api, tmp_path / "pool", postgres_url, redis_url)
+    worker.process.args = (*worker.process.args, "--workers", "2")
+    async with aiohttp.ClientSession() as http:
+        try:
+            await worker.start(http)
+            for _ in range(1200):  # both workers listening on the one port
+                if worker.process.output().count("在 127.0.0.1:") == 2:
+                    break
+                await asyncio.sleep(0.1)
+            updates = [message(900 + n, 80_000 + n, ASKS[n % len(ASKS)]) for n in range(12)]
+            statuses = await asyncio.gather(*(worker.post(http, u) for u in updates + updates))
+            assert set(statuses) == {200}
+            chats = [u["message"]["chat"]["id"] for u in updates]
+            await settle(api, postgres_url, chats)
+            assert await worker.process.stop() == 0
+        finally:
+            await worker.process.kill()
+    assert {len(api.sent("sendMessage", c)) for c in chats} == {1}
+    assert len(api.sent("setWebhook")) == 1
+    output = worker.process.output()
+    assert "第 1 个工作进程已启动" in output and "第 2 个工作进程已启动" in output
+    assert output.count("在 127.0.0.1:") == 2 and "Traceback" not in output  # both listen
+
+
+async def test_several_workers_without_redis_are_refused_in_one_line(api, tmp_path):
+    bot = BotProcess(
+        api, tmp_path, args=("--webhook", "https://bot.example.com/tg", "--workers", "2")
+    )
+    await bot.start()
+    assert bot.process is not None
+    assert await asyncio.wait_for(bot.process.wait(), 60) == 2
+    assert "--workers 2 需要 Redis" in bot.output() and "redis.url" in bot.output()
+    assert api.sent("getMe") == []
