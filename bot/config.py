@@ -24,6 +24,7 @@ SHIPPED_PHRASES = PROJECT_ROOT / "phrases"
 DEFAULT_CONFIG = Path("config.yaml")
 TOKEN_ENV = "CSBOT_TELEGRAM_TOKEN"
 REDIS_ENV = "CSBOT_REDIS_URL"  # redis.url; wins over the file, like the token
+DATABASE_ENV = "CSBOT_DATABASE_URL"  # storage.database; a PostgreSQL password stays out of files
 SHIPPED_LIBRARIES = {
     "shop": SHIPPED_PHRASES,
     "clinic": SHIPPED_PHRASES / "clinic",
@@ -229,6 +230,8 @@ def load_config(
     telegram = reader.section("telegram")
     token = environ.get(TOKEN_ENV) or reader.token(telegram, "telegram.token")
     storage = reader.section("storage")
+    if environ.get(DATABASE_ENV):
+        storage = {**storage, "database": environ[DATABASE_ENV]}
     targets = reader.section("service_targets")
     access = reader.section("access")
     library = reader.section("library")

@@ -198,3 +198,11 @@ def test_a_bad_redis_url_names_the_line_and_never_the_password(tmp_path, url):
         load_config(path, environ={})
     message = str(caught.value)
     assert f"{path}:2: redis.url" in message and "s3cret-pass" not in message
+
+
+def test_the_database_url_may_come_from_the_environment(tmp_path):
+    url = "postgresql://csbot:env-pass@db:5432/csbot"
+    config = load_config(
+        write(tmp_path, "storage:\n  database: data/x.db\n"), environ={"CSBOT_DATABASE_URL": url}
+    )
+    assert config.storage.database.secret == url and "env-pass" not in repr(config)
