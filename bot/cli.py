@@ -640,12 +640,31 @@ def bench(
             "--faults", help="改测可靠性：成批消息中途 kill -9、伪造的更新、每个 Bot API 方法答错"
         ),
     ] = False,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            "--workers",
+            help="改测 webhook 多进程：1 个对 2 个工作进程、SQLite 对 PostgreSQL，50 和 500 个聊天",
+        ),
+    ] = False,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="--workers 用的 PostgreSQL 网址（默认临时启动一个）"),
+    ] = None,
+    redis: Annotated[
+        str | None, typer.Option(help="--workers 用的 Redis 网址（默认临时启动一个）")
+    ] = None,
 ) -> None:
     """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
     from bot.bench import bench as run_bench
     from bot.bench import bench_bot, bench_report, bench_steps, machine
     from bot.evaluation import baseline_missing
 
+    if workers:
+        from bot.bench_workers import print_workers
+
+        print_workers(out, machine(), postgres=postgres, redis=redis, messages=count // 5)
+        return
     if faults:
         from bot.bench_faults import print_faults
 
