@@ -4,6 +4,7 @@ claims, the throttle, durable scheduled jobs, and a practice drill that outlives
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 
@@ -177,3 +178,47 @@ async def test_a_practice_drill_goes_on_in_a_new_process_from_redis(
         assert two.texts()[-1].startswith("<b>练习结束：共 1 题")
         await shared_two.close()
     assert STAFF in config.access.staff
+
+
+async def test_a_business_nudge_waits_in_redis_and_fires_once_after_a_restart(
+    tmp_path, shared_assistants, redis_url
+):
+    from tests.bot.telegram.test_business import OWNER, FakeClock, Shop
+
+    config = make_config(tmp_path)
+    clock = FakeClock()
+    async with open_storage(tmp_path / "csbot.db") as storage:
+
+        async def worker() -> tuple[Shop, SharedState]:
+            assistants = Assistants(config)
+            assistants._built = dict(shared_assistants._built)
+            shared = await open_shared_state(redis_url)
+            dp = create_dispatcher(config, assistants, storage, clock=clock, shared=shared)
+            session = FakeSession()
+            bot = create_bot(config, session=session)
+            shop = Shop(Harness(dp, bot, session, storage), clock)
+            shop.scheduler.bind(bot=bot, db=storage, config=config, clock=clock)
+            return shop, shared
+
+        before, shared_before = await worker()
+        await before.connect()
+        await before.say("包邮吗")
+        assert before.scheduler.pending == {}  # nothing in this process's memory …
+        [(key, when)] = (await shared_before.pending_jobs()).items()  # … it waits in Redis
+        assert key[0].endswith(":777000") and when > clock.now
+        await shared_before.close()
+
+        after, shared_after = await worker()
+        other, shared_other = await worker()
+        assert await after.wait(60) == 1 and await other.wait(0) == 0
+        [nudge] = after.nudges()
+        assert "李女士" in nudge and other.nudges() == []
+        assert all(r.chat_id == OWNER for r in after.h.session.sent() if r.text == nudge)
+
+        after._message_ids = other._message_ids = itertools.count(100)  # Telegram's ids go on
+        await after.say("这件有货吗", after=3600)  # a new conversation, a new turn waiting
+        assert len(await shared_after.pending_jobs()) == 1
+        await other.say("有的亲", who="agent", after=2)  # the owner answers: the nudge is moot
+        assert await shared_after.pending_jobs() == {}
+        await shared_after.close()
+        await shared_other.close()
