@@ -190,7 +190,7 @@ def report_command(
         Path | None, typer.Option("--chart", help="把响应时间分布和每日达标率画成 PNG")
     ] = None,
 ) -> None:
-    """First/next response times per agent against the 15 s / 20 s targets, breaches, 平响."""
+    """客服响应时间报表：每位客服的首响、平响对照 15 秒 / 20 秒标准，以及超时明细。"""
     settings = get_config(config)
     zone = settings.service_targets.timezone
     since_ts, until_ts = parse_when(since, zone), parse_when(until, zone)
