@@ -24,7 +24,15 @@ from rich.progress import (
 from rich.table import Table
 
 from bot.catalog_cli import catalog_app
-from bot.cli_common import CommandLine, ConfigOption, err, fail, get_config, out
+from bot.cli_common import (
+    CommandLine,
+    ConfigOption,
+    err,
+    fail,
+    folding_table,
+    get_config,
+    out,
+)
 from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
@@ -200,9 +208,7 @@ def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None)
     if suggestion.follow_up:
         out.print("接着上一个问题：顾客只换了颜色、尺码或商品", markup=False)
     if suggestion.matches:
-        table = Table(
-            "意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False
-        )
+        table = folding_table("意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名")
         for m in suggestion.matches:
             topic = ""
             if m.topic is not None and assistant is not None:
@@ -361,9 +367,9 @@ def validate(
     settings = get_config(config)
     targets = paths or [SHIPPED_PHRASES]
     problems: list[str] = []
-    table = Table("话术库", "路径", "意图", "话题", "例句", "回复", show_edge=False)
-    practice = Table("练习场景", "难度", "话术库", "轮数", "文件", show_edge=False)
-    catalogs = Table("商品目录", "商品", "有尺码表", show_edge=False)
+    table = folding_table("话术库", "路径", "意图", "话题", "例句", "回复")
+    practice = folding_table("练习场景", "难度", "话术库", "轮数", "文件")
+    catalogs = folding_table("商品目录", "商品", "有尺码表")
     splits = [_library_paths(target) for target in targets]
     for library_path in (path for libraries, _, _ in splits for path in libraries):
         lib, found = check_library(library_path)  # schema, lint and punctuation at once
@@ -519,9 +525,6 @@ def evaluate_cmd(
             reports.append(judged("TF-IDF+LR", model.predict))
     table = Table(f"{file.name}（{len(rows)} 行）", *(r.name for r in reports), show_edge=False)
 
-    def share(rate: float, right: int, total: int) -> str:
-        return f"{rate:.1%}（{right}/{total}）"
-
     table.add_row("有意图：第一名对", *(share(r.top1, r.top1_correct, r.in_scope) for r in reports))
     table.add_row(
         "无意图：不作答", *(share(r.abstain, r.abstained, r.out_of_scope) for r in reports)
@@ -548,6 +551,11 @@ def evaluate_cmd(
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
     out.print(table)  # last, so the headline figures are what a terminal or `tail` shows
+
+
+def share(rate: float, right: int, total: int) -> str:
+    """73.1%（68/73）: a share with what it counts, as the tables print it."""
+    return f"{rate:.1%}（{right}/{total}）"
 
 
 def _progress() -> Progress:
@@ -594,11 +602,9 @@ def _evaluate_answers(
     for name, group in groups.items():
         if group:
             right = sum(a.ok for a in group)
-            table.add_row(name, f"{right / len(group):.1%} ({right}/{len(group)})")
+            table.add_row(name, share(right / len(group), right, len(group)))
     right = sum(a.ok for a in answered)
-    table.add_row(
-        "全部", f"{right / len(answered):.1%} ({right}/{len(answered)})" if answered else ""
-    )
+    table.add_row("全部", share(right / len(answered), right, len(answered)) if answered else "")
     out.print(table)
 
 

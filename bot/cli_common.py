@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.rich_utils
 from rich.console import Console
+from rich.table import Table
 from typer.core import TyperGroup
 
 from bot.config import Config, ConfigError, load_config
@@ -20,6 +21,15 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="配置文件（默认 ./config.yaml，没有则用默认值）")
 ]
+
+
+def folding_table(*headers: str, **options: Any) -> Table:
+    """A rich table whose cells wrap onto more lines, at any character as Chinese needs, where
+    a narrow terminal would otherwise cut them to "…"."""
+    table = Table(show_edge=False, **options)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
