@@ -59,7 +59,7 @@ def _read_text(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError(f"{path}:0: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
+    raise ValueError(f"{path}: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
 def _header(row: list[str], path: Path) -> dict[str, int]:

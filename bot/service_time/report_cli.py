@@ -76,10 +76,12 @@ async def make_report(
 
 def missing_database(config: Config) -> str:
     where = (
-        f"配置文件 {config.source}" if config.source else "默认配置（当前文件夹没有 config.yaml）"
+        f"由配置文件 {config.source} 的 storage.database 指定"
+        if config.source
+        else "这是默认位置：当前文件夹没有 config.yaml"
     )
     return (
-        f"找不到数据库 {config.storage.database}（{where} 的 storage.database）。"
+        f"找不到数据库 {config.storage.database}（{where}）。"
         "报表不会新建数据库：请在放 config.yaml 的文件夹里运行，用 --config 指定配置文件，"
         "或先用 csbot import 导入聊天记录。"
     )

@@ -102,6 +102,7 @@ def test_a_failure_is_one_chinese_line_and_non_zero(shop, monkeypatch, args, cod
     assert all(re.search(CHINESE, line) for line in lines), lines
     assert "Traceback" not in result.output and "Usage:" not in result.output
     assert "Secret-pw-1" not in result.output
+    assert ":0:" not in result.output  # a missing file has no line to name
 
 
 COMMANDS = [
