@@ -594,7 +594,7 @@ def _evaluate_answers(
         if not a.ok and shown < errors:
             shown += 1
             out.print(
-                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}: "
+                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}："
                 f"{a.reply}",
                 markup=False,
             )
