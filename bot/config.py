@@ -511,7 +511,7 @@ class _Sections:
             # never quoted: it may hold the password
             self.fail(
                 key,
-                "应该像 redis://127.0.0.1:6379/0（带密码：redis://:密码@主机:6379/0），"
+                "应该像 redis://127.0.0.1:6379/0（带密码：redis://:PASSWORD@HOST:6379/0），"
                 "留空就不用 Redis",
             )
             return ""
