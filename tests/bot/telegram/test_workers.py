@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.config import Config, Secret, TelegramSettings
 from bot.storage import open_storage
@@ -79,14 +78,6 @@ def message(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
             "text": text,
         },
     }
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def settle(api: FakeBotAPI, database: str, chats: list[int], *, replies: int = 1) -> None:
