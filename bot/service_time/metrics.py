@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.service_time.hours import BusinessHours
+from bot.hours import BusinessHours
+from bot.roles import AGENT, BOT, CUSTOMER
 
-CUSTOMER, AGENT, BOT = 0, 1, 2
-ROLE_CODES = {"customer": CUSTOMER, "agent": AGENT, "bot": BOT}
 ROUND_CAP = 600.0  # 平响 caps each round at 10 minutes
 THREE_MINUTES = 180.0
 NOBODY = -1  # agent code of a round no agent ever touched

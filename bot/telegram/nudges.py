@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Hashable
 
 import numpy as np
 
-from bot.service_time.hours import DAY, BusinessHours
+from bot.hours import DAY, BusinessHours
 from bot.service_time.metrics import rounds
 from bot.storage import Timeline
 

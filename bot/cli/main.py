@@ -23,12 +23,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from bot.catalog_cli import catalog_app
-from bot.cli_common import CommandLine, ConfigOption, err, fail, get_config, out
+from bot.cli.catalog import catalog_app
+from bot.cli.common import CommandLine, ConfigOption, err, fail, get_config, out
+from bot.cli.imports import import_app
+from bot.cli.learn import learn_command
+from bot.cli.report import report_command
 from bot.config import SHIPPED_PHRASES, Config
-from bot.learning.cli import learn_command
-from bot.service_time.import_cli import import_app
-from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, normalize
 from intents.context import Conversation
 from intents.library import TONES, check_library
