@@ -20,17 +20,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, User
 
 from bot.assistants import Assistants, LibraryError
+from bot.charts import skills_chart, trainees_chart
 from bot.config import Config
 from bot.practice.drill import Drill, Feedback, feedback_lines, product_brief, summary_lines
-from bot.practice.progress import (
-    RECENT,
-    Session,
-    sessions_from,
-    skills_chart,
-    trainees,
-    trainees_chart,
-    weakest_skill,
-)
+from bot.practice.progress import RECENT, Session, sessions_from, trainees, weakest_skill
 from bot.practice.scenarios import Scenario, load_scenarios
 from bot.practice.scoring import SKILL_NAMES, TIPS
 from bot.storage import Storage
