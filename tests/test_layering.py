@@ -4,8 +4,8 @@
 - bot/ is a stack of layers. A module may import any lower layer; within a layer only the pairs
   in PEERS. Every top-level module or package of bot/ must be in LAYERS, so a new one is placed
   on purpose (and drawn in docs/architecture.md).
-- Frameworks stay in their layer: aiogram in telegram/, typer in cli/, the database drivers in
-  storage/, matplotlib in charts.py.
+- Frameworks stay in their layer: aiogram in telegram/, typer and rich in cli/ (and the
+  benchmarks), the database drivers in storage/, matplotlib in charts.py.
 - Nothing outside intents/ imports a private (``_name``) name of the engine, and no bot package
   imports another's private names.
 """
@@ -63,6 +63,7 @@ FRAMEWORKS = {
     "aiosqlite": {"storage"},
     "asyncpg": {"storage"},
     "typer": {"cli"},
+    "rich": {"cli", "bench", "bench_faults"},
     "matplotlib": {"charts"},
 }
 RANK = {unit: rank for rank, (_, units) in enumerate(LAYERS) for unit in units}

@@ -711,7 +711,7 @@ def practice(
     """Practise with a customer played by the assistant: timed, scored, explained."""
     import asyncio
 
-    from bot.practice.console import UnknownScenario, run_console
+    from bot.cli.practice import UnknownScenario, run_console
 
     settings = get_config(config)
     try:
