@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.assistants import Assistants
 from bot.practice.drill import Drill, Feedback, Summary
@@ -146,3 +147,28 @@ class Coach:
         del self.runs[key]
         await self.db.finish_practice(run.session, finished_at=self.clock())
         return run.drill.summary()
+
+    def snapshot(self, key: Key) -> dict[str, Any] | None:
+        """The trainee's drill in progress as plain JSON data (for FSM storage), or None."""
+        run = self.runs.get(key)
+        if run is None:
+            return None
+        return {"session": run.session, "drill": run.drill.snapshot()}
+
+    def restore(self, key: Key, snapshot: Mapping[str, Any]) -> Run | None:
+        """The drill of a snapshot, in progress again under ``key``; None when its scenario is
+        gone (the scenario files changed). Raises LibraryError for broken scenario files."""
+        drill_data = snapshot["drill"]
+        scenario = self.scenario(str(drill_data["scenario"]))
+        if scenario is None:
+            return None
+        drill = Drill.restore(
+            drill_data,
+            scenario,
+            self.assistants.get(scenario.library),
+            rng=self.rng,
+            clock=self.clock,
+        )
+        run = Run(drill, int(snapshot["session"]), scenario)
+        self.runs[key] = run
+        return run

@@ -1,6 +1,7 @@
 """The practice coach without Telegram: begin, ask, answer, finish, each step stored."""
 
 import asyncio
+import json
 import random
 from pathlib import Path
 
@@ -63,3 +64,28 @@ def test_titles_are_empty_when_the_scenario_files_are_broken(monkeypatch):
     monkeypatch.setattr("bot.practice.coach.load_scenarios", broken)
     fresh = Coach(Assistants(Config()), db=None)  # type: ignore[arg-type]
     assert fresh.titles() == {}
+
+
+def test_a_drill_survives_as_a_json_snapshot(tmp_path):
+    async def run():
+        clock = Clock()
+        async with open_storage(tmp_path / "s.db") as db:
+            before = Coach(Assistants(Config()), db, clock=clock, rng=random.Random(3))
+            run = await before.begin(KEY, Trainee(7, "小王"), before.scenario("size_bargain"))
+            before.ask(run)
+            clock.now += 5
+            await before.answer(run, "亲，在的")
+            line = before.ask(run)
+            snapshot = json.loads(json.dumps(before.snapshot(KEY)))  # as FSM storage keeps it
+            clock.now += 7
+            after = Coach(Assistants(Config()), db, clock=clock)  # a restarted worker
+            again = after.restore(KEY, snapshot)
+            assert again is not None and after.ask(again) == line  # the same customer line
+            feedback = await after.answer(again, "有的亲，您平时穿多大码？")
+            summary = await after.finish(KEY, again)
+            return snapshot, feedback, summary, sessions_from(await db.practice_progress(7))
+
+    snapshot, feedback, summary, [session] = asyncio.run(run())
+    assert snapshot["session"] == session.id
+    assert feedback.turn == 1 and feedback.seconds == 7
+    assert summary.answers == 2 and session.answers == 2
