@@ -51,6 +51,8 @@ _Options = list[tuple[Reply, Mapping[str, object] | None]]
 _FACT_INTENTS = {"color", "fabric", "price", "size", "stock"}
 # a stitched draft opens with the greeting and closes with the goodbye (CONTRACT §2 ids)
 GREETING, GOODBYE = "greeting", "goodbye"
+# the words of a height and weight (170 120斤, 身高一米七)
+_MEASURE = re.compile(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～])")
 
 
@@ -122,7 +124,12 @@ class Assistant:
         if conversation is not None:
             conversation.touch()
         current, source, pinned = self._product(text, product, conversation)
-        matches = [self._with_topic(m) for m in self.matcher.match(self._question(text, current))]
+        question = self._question(text, current)
+        matches = [self._with_topic(m) for m in self.matcher.match(question)]
+        if len(matches) == 1 and matches[0].topic is None and parse_measures(text):
+            # 170 120斤穿多大码: 穿多大码 alone is any size question; the measures say which
+            measures = " ".join(_MEASURE.findall(normalize(text)))
+            matches = [self._with_topic(matches[0], measures)]
         needs, follow_up = self._needs(
             text, matches, current, conversation, named=source == SOURCE_NAME
         )
@@ -137,7 +144,7 @@ class Assistant:
             return Suggestion(text, (), replies, current, source)
         answered = list(zip(needs, matches, strict=True))
         if not follow_up:
-            answered += self._other_topics(self._question(text, current), answered)
+            answered += self._other_topics(question, answered)
         per_need = [self._options(n, m, current, tone) for n, m in answered]
         replies: list[str] = []
         if len(per_need) > 1:
@@ -246,8 +253,9 @@ class Assistant:
                     more.append((replace(need, topic=match.topic), match))
         return more
 
-    def _with_topic(self, match: Match) -> Match:
-        choice = self.topics.choose(match.intent, match.clause)
+    def _with_topic(self, match: Match, text: str | None = None) -> Match:
+        """``match`` with the topic of its clause (or of ``text``) within its intent."""
+        choice = self.topics.choose(match.intent, match.clause if text is None else text)
         if choice is None:
             return match
         return replace(
@@ -279,7 +287,7 @@ class Assistant:
                 mentions += _shared_pieces(plain, product)
         measures = parse_measures(text)
         if measures:
-            mentions += re.findall(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}", plain)
+            mentions += _MEASURE.findall(plain)
         # a chat may have switched library (/library) since: only this library's needs carry
         previous = tuple(
             n

@@ -60,3 +60,9 @@ def test_two_topics_of_one_intent_are_both_answered(assistant, message, answers)
     draft = suggestion.replies[0]
     places = [draft.find(a) for a in answers]
     assert all(p >= 0 for p in places) and places == sorted(places), draft
+
+
+@pytest.mark.parametrize("tone", ["亲切", "正式"])
+def test_without_a_product_a_size_question_asks_which_one_before_recommending(assistant, tone):
+    first = assistant.suggest("170 120斤穿多大码", tone=tone).replies[0]
+    assert "链接" in first, first  # no size is promised that no size chart backs
