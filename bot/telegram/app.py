@@ -31,6 +31,7 @@ from aiohttp import ClientSession
 from bot.assistants import Assistants
 from bot.config import AccessSettings, Config
 from bot.logs import keep_secret
+from bot.practice.coach import Coach
 from bot.storage import Storage, StorageUnavailableError, open_storage
 from bot.telegram import decoding, texts
 from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
@@ -44,10 +45,8 @@ from bot.telegram.middlewares import (
     ThrottlingMiddleware,
     describe,
 )
-from bot.telegram.nudges import Scheduler
+from bot.telegram.nudges import NUDGE_JOB, Scheduler, nudge_job
 from bot.telegram.routers import get_routers
-from bot.telegram.routers.business import NUDGE_JOB, nudge_job
-from bot.telegram.routers.practice import Drills
 from bot.telegram.shared_state import (
     MemoryState,
     SharedState,
@@ -161,7 +160,7 @@ def create_dispatcher(
         clock=clock,
         scheduler=scheduler,
         shared_state=shared,
-        drills=Drills(),  # practice drills in progress, per trainee
+        coach=Coach(assistants, storage, clock=clock),  # practice drills in progress, per trainee
     )
     dp.startup.register(scheduler.start)
     dp.shutdown.register(scheduler.stop)

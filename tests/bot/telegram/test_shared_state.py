@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.assistants import Assistants
+from bot.practice.coach import Coach
 from bot.storage import open_storage
 from bot.telegram import texts
 from bot.telegram.app import create_bot, create_dispatcher
 from bot.telegram.nudges import Scheduler
-from bot.telegram.routers.practice import Drills
 from bot.telegram.shared_state import (
     Job,
     MemoryState,
@@ -140,7 +140,7 @@ async def test_an_unreachable_redis_is_one_line_without_the_password():
 async def test_a_practice_drill_goes_on_in_a_new_process_from_redis(
     tmp_path, shared_assistants, redis_url
 ):
-    """Worker one starts the drill and stops; a fresh dispatcher (new Drills, new connection)
+    """Worker one starts the drill and stops; a fresh dispatcher (a new Coach, a new connection)
     takes the answer, scores it against the same customer line and goes on."""
     config = make_config(tmp_path)
     clock = Clock()
@@ -151,7 +151,7 @@ async def test_a_practice_drill_goes_on_in_a_new_process_from_redis(
             assistants._built = dict(shared_assistants._built)
             shared = await open_shared_state(redis_url)
             dp = create_dispatcher(config, assistants, storage, clock=clock, shared=shared)
-            dp["drills"] = Drills(rng=random.Random(5))
+            dp["coach"] = Coach(assistants, storage, clock=clock, rng=random.Random(5))
             session = FakeSession()
             return Harness(dp, create_bot(config, session=session), session, storage), shared
 
