@@ -22,6 +22,16 @@ DEFAULT_THRESHOLD = 0.52
 #: Once one need clears the threshold, another clause of the same message needs only this much:
 #: a message that asks one thing clearly usually asks its other things in earnest too.
 DEFAULT_COMPANION_THRESHOLD = 0.40
+#: A companion from a clause that states rather than asks (我老婆说颜色也不太适合我 beside
+#: 可以退吧) is context, not a need, unless it is this sure on its own.
+DEFAULT_STATEMENT_BAR = 0.9
+#: Needs a customer states rather than asks (收到有个洞, 打开一盒有杂质): a statement of them
+#: stands beside a question.
+STATED_NEEDS = ("after_sales",)
+#: A long clause can carry a second need (什么时候送货别跟我说这些…: shipping and a complaint)
+#: when that need names its own keyword and scores this much, in a clause this long.
+DEFAULT_SECOND_THRESHOLD = 0.5
+SECOND_MIN_CHARS = 10
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: The linear model's share of a class's score, beside the nearest examples, profile and keywords.
@@ -53,6 +63,18 @@ _LEADING_COURTESY = re.compile(
     r"^(?:(?:亲)?(?:你好|您好|在吗|在不在|在么|在嘛|哈喽)(?:亲|呀|啊)?"
     r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?)"
     r"(?=[\u4e00-\u9fff]{3})"
+)
+# a clause asks when it has a question word or particle, or a request (帮我…, 能…吗, 有没有)
+_ASKS = re.compile(
+    r"[吗么嘛呢吧不没否?]$|吗|什么|啥|怎么|咋|多少|几|哪|谁|为何|为什么|如何|能不能|可不可以|可以"
+    r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我|能否|求|想问|问下|问一下"
+    r"|(.)不\1|还有|需要|要求|申请|尽快|赶紧|快点"
+)
+#: "Nothing more" beside another clause (没了,谢谢; 不需要了,谢谢) closes the chat; it asks for
+#: no stock and hesitates about nothing.
+_NOTHING_MORE = re.compile(
+    r"(?:那|嗯|哦|好的?)?(?:没|没有|不用|不需要|不要|没事|没别的|没其他|没其它|没什么|就这些|就这样)"
+    r"(?:了|啦|的了|事了|问题了|别的了)?(?:吧)?"
 )
 #: A clause of nothing but acknowledgements (好的, 嗯嗯, 是的, 知道了, ok) asks nothing; thanks
 #: and closings (谢谢, 拜, 没事了, 就这样吧) are goodbyes, not among them.
@@ -121,6 +143,8 @@ class Matcher:
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         cache_size: int = 4096,
         vote: float = DEFAULT_VOTE,
+        statement_bar: float = DEFAULT_STATEMENT_BAR,
+        second_threshold: float = DEFAULT_SECOND_THRESHOLD,
         cache_dir: Path | None = None,
     ) -> None:
         self.library = library
@@ -129,12 +153,15 @@ class Matcher:
         self.candidates = candidates
         self.weights = weights
         self.vote_share = vote
+        self.statement_bar = statement_bar
+        self.second_threshold = second_threshold
         self._cache_dir = cache_dir
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
         terms += [k for t in library.topics for k in t.keywords]
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
+        self._stated = self._social | set(STATED_NEEDS)
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
@@ -241,10 +268,19 @@ class Matcher:
         ranked = sorted(found.values(), key=lambda m: -m.score)
         if not ranked or ranked[0].score < self.threshold:
             return []
+        ranked = ranked[:1] + [m for m in ranked[1:] if self._stands(m, len(clauses))]
         # 在吗,包邮吗: the greeting is real, but the ask is what the customer needs answered first
         asks = any(m.intent not in self._social and m.score >= self.threshold for m in ranked)
         ranked.sort(key=lambda m: asks and m.intent in self._social)  # stable: scores order stays
         return ranked[:limit]
+
+    def _stands(self, companion: Match, clauses: int) -> bool:
+        """Whether a need beside the message's first stands on evidence of its own."""
+        if clauses > 1 and _NOTHING_MORE.fullmatch(companion.clause):
+            return False  # 没了,谢谢: no more questions
+        if companion.intent in self._stated or companion.score >= self.statement_bar:
+            return True
+        return bool(_ASKS.search(companion.clause))
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
         return tuple(self._match_clause(self._clause(text)))
@@ -263,7 +299,7 @@ class Matcher:
         if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
         e = examples.get(k, -1)
-        return [
+        found = [
             Match(
                 intent=self._ids[k],
                 score=round(best, 3),
@@ -275,6 +311,23 @@ class Matcher:
                 runner_up_score=round(float(score[runner]), 3) if runner is not None else 0.0,
             )
         ]
+        if (
+            runner is not None
+            and runner in hits
+            and score[runner] >= self.second_threshold
+            and len(clause.text) >= SECOND_MIN_CHARS
+        ):
+            r = examples.get(runner, -1)
+            found.append(
+                Match(
+                    intent=self._ids[runner],
+                    score=round(float(score[runner]), 3),
+                    clause=clause.text,
+                    example=self._texts[r] if r >= 0 else "",
+                    keywords=tuple(hits[runner]),
+                )
+            )
+        return found
 
     def _score(self, clause: _Clause) -> tuple[np.ndarray, dict[int, int], dict[int, list[str]]]:
         """Per class (the intents, then out of scope): score; nearest examples; keyword hits.
