@@ -43,7 +43,7 @@ MAX_CLAUSES = 8
 #: Share of the clause's feature weight an example must cover to be scored as a neighbour.
 _MIN_OVERLAP = 0.15
 #: Up to this many postings a plain loop adds them up faster than numpy's fixed costs.
-_PYTHON_POSTINGS = 3_000
+_PYTHON_POSTINGS = 64
 #: Features in more than this share of examples (吗, 的, 我, and in big libraries their stock
 #: phrases) say little about the intent, and their long posting lists cost the most.
 _STOP_SHARE = 0.1
@@ -199,6 +199,7 @@ class Matcher:
             if self.vote_share > 0 and len(set(owners)) > 1
             else None
         )
+        classes = len(self._ids) + 1
         n = len(codes)
         df = np.zeros(len(feature_ids), dtype=np.int64)
         for row in rows:
@@ -211,14 +212,16 @@ class Matcher:
             for f in row:
                 postings[f].append(e)
         self._feature_ids = feature_ids
+        if self._vote is not None:  # the vote's weights in the matcher's feature order, once
+            vocabulary = self._vote.vocabulary
+            order = np.array([vocabulary.get(f, -1) for f in feature_ids], dtype=np.intp)
+            padded = np.vstack([self._vote.weights, np.zeros((1, classes), np.float32)])
+            self._vote_weights = padded[order]
         # single syllables and characters are kept for the profile but are too common to
         # retrieve examples by
         self._retrieves = [len(f) > 1 and f[0] != _CHAR for f in feature_ids]
         self._posting_lists = postings
         self._postings = [np.array(p, dtype=np.intp) for p in postings]
-        self._posting_weights = [
-            np.full(len(p), w) for p, w in zip(postings, self._idf, strict=True)
-        ]
         self._idf_list = self._idf.tolist()
         self._owner_list = self._owners.tolist()
         self._norms = np.array(
@@ -227,14 +230,11 @@ class Matcher:
         self._norm_list = self._norms.tolist()
         # how strongly each feature speaks for each intent (last column: out of scope),
         # smoothed so a feature seen once is not taken as proof
-        classes = len(self._ids) + 1
         counts = np.zeros((len(feature_ids), classes), dtype=np.float64)
         for owner, row in zip(self._owners, rows, strict=True):
             counts[row, owner] += 1.0
         profile = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * classes)
         self._weighted_profile = profile * self._idf[:, None]
-        # the features worth looking up: known, and not too common to say anything
-        self._useful = {f: i for f, i in feature_ids.items() if self._idf[i] > 0}
         self._unseen_idf = float(np.log((n + 1) / 0.5))
 
     def _build_keywords(self) -> None:
@@ -340,10 +340,11 @@ class Matcher:
         evidence = np.zeros((3, len(self._ids) + 1))
         nearest: dict[int, tuple[float, int]] = {}
         features = _features(clause)
-        useful = [i for i in map(self._useful.get, features) if i is not None]
+        known = [i for i in map(self._feature_ids.get, features) if i is not None]
+        useful = [i for i in known if self._idf_list[i] > 0]
         if useful:
             idf = self._idf_list
-            unseen = (len(features) - len(features & self._feature_ids.keys())) * self._unseen_idf
+            unseen = (len(features) - len(known)) * self._unseen_idf
             total = sum(idf[i] for i in useful)
             evidence[1] = self._weighted_profile[useful].sum(axis=0) * (
                 w_profile / (total + unseen)
@@ -364,7 +365,9 @@ class Matcher:
         score = 1.0 - (1.0 - evidence).prod(axis=0)
         if self._vote is not None and useful:
             share = self.vote_share
-            score = (1.0 - share) * score + share * self._vote.probabilities(features)
+            z = self._vote_weights[known].sum(axis=0) + self._vote.bias
+            z = np.exp(z - z.max())
+            score = (1.0 - share) * score + (share / z.sum()) * z
         return score, examples, hits
 
     def _nearest(self, clause: _Clause, ids: list[int]) -> list[tuple[float, int]]:
@@ -388,12 +391,14 @@ class Matcher:
             scored = [
                 (2 * o / (norms[e] + query_norm), e) for e, o in overlap.items() if o >= floor
             ]
-        else:  # long posting lists (100k-example libraries): let numpy add them up
-            candidates, slot = np.unique(
-                np.concatenate([self._postings[f] for f in ids]), return_inverse=True
+        else:  # long posting lists: numpy adds them up in one pass over the examples
+            counts = np.bincount(
+                np.concatenate([self._postings[f] for f in ids]),
+                weights=np.repeat(self._idf[ids], [len(p) for p in postings]),
+                minlength=len(norms),
             )
-            weights = np.concatenate([self._posting_weights[f] for f in ids])
-            f1 = 2 * np.bincount(slot, weights=weights) / (self._norms[candidates] + query_norm)
+            candidates = np.flatnonzero(counts >= _MIN_OVERLAP * query_norm)
+            f1 = 2 * counts[candidates] / (self._norms[candidates] + query_norm)
             if len(candidates) > self.candidates:
                 best = np.argpartition(f1, -self.candidates)[-self.candidates :]
                 candidates, f1 = candidates[best], f1[best]
