@@ -28,6 +28,10 @@ DEFAULT_STATEMENT_BAR = 0.9
 #: Needs a customer states rather than asks (收到有个洞, 打开一盒有杂质): a statement of them
 #: stands beside a question.
 STATED_NEEDS = ("after_sales",)
+#: Needs whose plain statement is the ask (这个大的我退了, 我也是醉了, 我再看看); any other
+#: need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this much.
+STATED_ASKS = ("after_sales", "complaint", "hesitation", "size", "color")
+DEFAULT_STATEMENT_THRESHOLD = 0.7
 #: A long clause can carry a second need (什么时候送货别跟我说这些…: shipping and a complaint)
 #: when that need names its own keyword and scores this much, in a clause this long.
 DEFAULT_SECOND_THRESHOLD = 0.5
@@ -68,7 +72,8 @@ _LEADING_COURTESY = re.compile(
 _ASKS = re.compile(
     r"[吗么嘛呢吧不没否?]$|吗|什么|啥|怎么|咋|多少|几|哪|谁|为何|为什么|如何|能不能|可不可以|可以"
     r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我|能否|求|想问|问下|问一下"
-    r"|(.)不\1|还有|需要|要求|申请|尽快|赶紧|快点"
+    r"|(.)不\1|(.)唔\2|还有|需要|要求|申请|尽快|赶紧|快点|多久|多长|多大|还是|是否|咩|发我|贵"
+    r"|\b(?:is|are|do|does|can|could|will|would|any|how|what|when|where|which|why)\b"
 )
 #: "Nothing more" beside another clause (没了,谢谢; 不需要了,谢谢) closes the chat; it asks for
 #: no stock and hesitates about nothing.
@@ -145,6 +150,7 @@ class Matcher:
         vote: float = DEFAULT_VOTE,
         statement_bar: float = DEFAULT_STATEMENT_BAR,
         second_threshold: float = DEFAULT_SECOND_THRESHOLD,
+        statement_threshold: float = DEFAULT_STATEMENT_THRESHOLD,
         cache_dir: Path | None = None,
     ) -> None:
         self.library = library
@@ -155,6 +161,7 @@ class Matcher:
         self.vote_share = vote
         self.statement_bar = statement_bar
         self.second_threshold = second_threshold
+        self.statement_threshold = statement_threshold
         self._cache_dir = cache_dir
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
         terms += [k for t in library.topics for k in t.keywords]
@@ -162,6 +169,7 @@ class Matcher:
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
         self._stated = self._social | set(STATED_NEEDS)
+        self._stated_asks = self._social | set(STATED_ASKS)
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
@@ -265,6 +273,9 @@ class Matcher:
                     found[m.intent] = replace(m, position=position) if position else m
                 elif m.score > found[m.intent].score:
                     found[m.intent] = replace(m, position=found[m.intent].position)
+        # a message that asks nothing (已经付款了, 收到货味道不错) needs more to have a need
+        if not ("?" in text or "？" in text or any(_ASKS.search(c) for c in clauses)):
+            found = {i: m for i, m in found.items() if self._stated_need(m)}
         ranked = sorted(found.values(), key=lambda m: -m.score)
         if not ranked or ranked[0].score < self.threshold:
             return []
@@ -273,6 +284,10 @@ class Matcher:
         asks = any(m.intent not in self._social and m.score >= self.threshold for m in ranked)
         ranked.sort(key=lambda m: asks and m.intent in self._social)  # stable: scores order stays
         return ranked[:limit]
+
+    def _stated_need(self, match: Match) -> bool:
+        """Whether a need read from a message that asks nothing is one all the same."""
+        return match.score >= self.statement_threshold or match.intent in self._stated_asks
 
     def _stands(self, companion: Match, clauses: int) -> bool:
         """Whether a need beside the message's first stands on evidence of its own."""
