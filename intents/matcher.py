@@ -36,6 +36,9 @@ DEFAULT_STATEMENT_THRESHOLD = 0.7
 #: when that need names its own keyword and scores this much, in a clause this long.
 DEFAULT_SECOND_THRESHOLD = 0.5
 SECOND_MIN_CHARS = 10
+#: A topic's keywords (一擦, 不吸水 under a defect topic) speak for its intent at this share of
+#: the intent's own keywords: they are narrower, and some are common words.
+TOPIC_KEYWORDS = 0.5
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: The linear model's share of a class's score, beside the nearest examples, profile and keywords.
@@ -247,8 +250,13 @@ class Matcher:
 
     def _build_keywords(self) -> None:
         self._keywords: dict[str, list[tuple[int, str]]] = {}
+        self._topical: set[tuple[int, str]] = set()  # (intent, keyword) from its topics only
         for k, intent in enumerate(self.library.intents):
-            for keyword in map(normalize, intent.keywords):
+            # a topic's keywords (一擦, 不吸水 under a defect topic) speak for its intent too
+            own = set(map(normalize, intent.keywords))
+            topical = {normalize(w) for t in intent.topics for w in t.keywords} - own
+            self._topical.update((k, w) for w in topical)
+            for keyword in sorted(own) + sorted(topical):
                 code = phonetic(keyword).replace(" ", "")
                 if code:
                     self._keywords.setdefault(code, []).append((k, keyword))
@@ -374,7 +382,10 @@ class Matcher:
                 evidence[0, owner] = similarity * w_knn
         hits = self._keyword_hits(clause)
         for k, words in hits.items():
-            evidence[2, k] = max(map(_keyword_weight, words)) * w_keywords
+            evidence[2, k] = w_keywords * max(
+                _keyword_weight(w) * (TOPIC_KEYWORDS if (k, w) in self._topical else 1.0)
+                for w in words
+            )
         np.minimum(evidence, 1.0, out=evidence)
         examples = {owner: e for owner, (_, e) in nearest.items()}
         score = 1.0 - (1.0 - evidence).prod(axis=0)
