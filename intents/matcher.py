@@ -260,10 +260,17 @@ class Matcher:
                 code = phonetic(keyword).replace(" ", "")
                 if code:
                     self._keywords.setdefault(code, []).append((k, keyword))
-        # by first code character, longest first: 七天无理由 wins over 七天 at the same place
+        # by the first two sounds, longest first (七天无理由 wins over 七天 at the same place),
+        # then the one-sound keywords of the first: a clause looks up a short list per place
+        self._keyword_singles: dict[str, list[str]] = {}
         self._keyword_starts: dict[str, list[str]] = {}
         for code in sorted(self._keywords, key=len, reverse=True):
-            self._keyword_starts.setdefault(code[0], []).append(code)
+            if len(code) > 1:
+                self._keyword_starts.setdefault(code[:2], []).append(code)
+            else:
+                self._keyword_singles.setdefault(code, []).append(code)
+        for start, codes in self._keyword_starts.items():
+            codes += self._keyword_singles.get(start[0], [])
 
     def _clause(self, text: str) -> _Clause:
         words = tuple(self.segmenter.cut(text)) if text else ()
@@ -450,11 +457,11 @@ class Matcher:
         code, text = clause.code, clause.text
         plain = text.replace(" ", "")
         aligned = len(code) == len(plain)
-        starts = self._keyword_starts
+        starts, singles = self._keyword_starts, self._keyword_singles
         i = 0
         while i < len(code):
             step = 1
-            for kw_code in starts.get(code[i], ()):
+            for kw_code in starts.get(code[i : i + 2]) or singles.get(code[i], ()):
                 if not code.startswith(kw_code, i):
                     continue
                 span = plain[i : i + len(kw_code)] if aligned else None
