@@ -308,9 +308,11 @@ class Matcher:
         """Whether a need beside the message's first stands on evidence of its own."""
         if clauses > 1 and _NOTHING_MORE.fullmatch(companion.clause):
             return False  # 没了,谢谢: no more questions
-        if companion.intent in self._stated or companion.score >= self.statement_bar:
+        if companion.score >= self.statement_bar:
             return True
-        return bool(_ASKS.search(companion.clause))
+        if companion.intent in self._social:  # 盒子还在 is no 在吗: a courtesy names its words
+            return bool(companion.keywords)
+        return companion.intent in self._stated or bool(_ASKS.search(companion.clause))
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
         return tuple(self._match_clause(self._clause(text)))
