@@ -42,7 +42,7 @@ TOPIC_KEYWORDS = 0.5
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: The linear model's share of a class's score, beside the nearest examples, profile and keywords.
-DEFAULT_VOTE = 0.4
+DEFAULT_VOTE = 0.3
 #: How many nearest examples (by weighted feature overlap) rapidfuzz scores for each clause.
 DEFAULT_CANDIDATES = 16
 #: A message is matched clause by clause; past this many clauses the rest is context, not asks.
