@@ -74,7 +74,7 @@ _LEADING_COURTESY = re.compile(
 # a clause asks when it has a question word or particle, or a request (帮我…, 能…吗, 有没有)
 _ASKS = re.compile(
     r"[吗么嘛呢吧不没否?]$|吗|什么|啥|怎么|咋|多少|几|哪|谁|为何|为什么|如何|能不能|可不可以|可以"
-    r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我|能否|求|想问|问下|问一下"
+    r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我(?![妈爸老家儿女朋])|能否|求|想问|问下|问一下"
     r"|(.)不\1|(.)唔\2|还有|需要|要求|申请|尽快|赶紧|快点|多久|多长|多大|还是|是否|咩|发我|贵"
     r"|\b(?:is|are|do|does|can|could|will|would|any|how|what|when|where|which|why)\b"
 )
