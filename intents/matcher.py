@@ -223,11 +223,12 @@ class Matcher:
             for f in row:
                 postings[f].append(e)
         self._feature_ids = feature_ids
+        vote_weights = np.zeros((len(feature_ids), 0))
         if self._vote is not None:  # the vote's weights in the matcher's feature order, once
             vocabulary = self._vote.vocabulary
             order = np.array([vocabulary.get(f, -1) for f in feature_ids], dtype=np.intp)
             padded = np.vstack([self._vote.weights, np.zeros((1, classes), np.float32)])
-            self._vote_weights = padded[order]
+            vote_weights = padded[order]
         # single syllables and characters are kept for the profile but are too common to
         # retrieve examples by
         self._retrieves = [len(f) > 1 and f[0] != _CHAR for f in feature_ids]
@@ -245,17 +246,24 @@ class Matcher:
         for owner, row in zip(self._owners, rows, strict=True):
             counts[row, owner] += 1.0
         profile = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * classes)
-        self._weighted_profile = profile * self._idf[:, None]
+        weighted_profile = profile * self._idf[:, None]
+        # the profile, the vote's weights and idf side by side, summed in one pass per clause
+        self._joint = np.hstack([weighted_profile, vote_weights, self._idf[:, None]])
         self._unseen_idf = float(np.log((n + 1) / 0.5))
 
     def _build_keywords(self) -> None:
         self._keywords: dict[str, list[tuple[int, str]]] = {}
-        self._topical: set[tuple[int, str]] = set()  # (intent, keyword) from its topics only
+        self._keyword_evidence: list[dict[str, float]] = []  # per intent: keyword → evidence
         for k, intent in enumerate(self.library.intents):
             # a topic's keywords (一擦, 不吸水 under a defect topic) speak for its intent too
             own = set(map(normalize, intent.keywords))
             topical = {normalize(w) for t in intent.topics for w in t.keywords} - own
-            self._topical.update((k, w) for w in topical)
+            self._keyword_evidence.append(
+                {
+                    w: _keyword_weight(w) * (TOPIC_KEYWORDS if w in topical else 1.0)
+                    for w in own | topical
+                }
+            )
             for keyword in sorted(own) + sorted(topical):
                 code = phonetic(keyword).replace(" ", "")
                 if code:
@@ -375,12 +383,12 @@ class Matcher:
         known = [i for i in map(self._feature_ids.get, features) if i is not None]
         useful = [i for i in known if self._idf_list[i] > 0]
         if useful:
-            idf = self._idf_list
+            # one pass over the clause's rows: the profile, then the vote's margins, then idf
+            # (features too common to count have no profile weight and no idf)
+            joint = self._joint[known].sum(axis=0)
+            classes = len(self._ids) + 1
             unseen = (len(features) - len(known)) * self._unseen_idf
-            total = sum(idf[i] for i in useful)
-            evidence[1] = self._weighted_profile[useful].sum(axis=0) * (
-                w_profile / (total + unseen)
-            )
+            evidence[1] = joint[:classes] * (w_profile / (joint[-1] + unseen))
             retrieving = [i for i in useful if self._retrieves[i]] or useful
             owners = self._owner_list
             for similarity, e in self._nearest(clause, retrieving):
@@ -391,16 +399,13 @@ class Matcher:
                 evidence[0, owner] = similarity * w_knn
         hits = self._keyword_hits(clause)
         for k, words in hits.items():
-            evidence[2, k] = w_keywords * max(
-                _keyword_weight(w) * (TOPIC_KEYWORDS if (k, w) in self._topical else 1.0)
-                for w in words
-            )
+            evidence[2, k] = w_keywords * max(map(self._keyword_evidence[k].__getitem__, words))
         np.minimum(evidence, 1.0, out=evidence)
         examples = {owner: e for owner, (_, e) in nearest.items()}
         score = 1.0 - (1.0 - evidence).prod(axis=0)
         if self._vote is not None and useful:
             share = self.vote_share
-            z = self._vote_weights[known].sum(axis=0) + self._vote.bias
+            z = joint[classes:-1] + self._vote.bias
             z = np.exp(z - z.max())
             score = (1.0 - share) * score + (share / z.sum()) * z
         return score, examples, hits
