@@ -21,10 +21,12 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli_common import ChineseHelp, ConfigOption, err, fail, get_config, out
 from intents.catalog import CatalogError, load_catalog
 
-catalog_app = typer.Typer(help="商品目录：从表格导入，检查。", no_args_is_help=True)
+catalog_app = typer.Typer(
+    cls=ChineseHelp, help="商品目录：从表格导入，检查。", no_args_is_help=True
+)
 
 COLUMNS = {
     "id": ("id", "商品id", "商品ID", "宝贝id", "item_id"),
@@ -57,7 +59,7 @@ def _read_text(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError(f"{path}:0: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
+    raise ValueError(f"{path}: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
 def _header(row: list[str], path: Path) -> dict[str, int]:
@@ -136,7 +138,7 @@ def import_csv(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Turn a products CSV into catalog.yaml, checked with the catalogue loader."""
+    """把商品表格 CSV 转成 catalog.yaml，并用目录加载器检查一遍。"""
     get_config(config)  # every command checks its config (CONTRACT §5); the import needs none of it
     target = out_path or file.with_suffix(".yaml")
     try:

@@ -24,7 +24,15 @@ from rich.progress import (
 from rich.table import Table
 
 from bot.catalog_cli import catalog_app
-from bot.cli_common import CommandLine, ConfigOption, err, fail, get_config, out
+from bot.cli_common import (
+    CommandLine,
+    ConfigOption,
+    err,
+    fail,
+    folding_table,
+    get_config,
+    out,
+)
 from bot.config import SHIPPED_PHRASES, Config
 from bot.learning.cli import learn_command
 from bot.service_time.import_cli import import_app
@@ -96,7 +104,7 @@ def match(
         ),
     ] = False,
 ) -> None:
-    """Read messages from stdin, one per line; write one JSON object per line (CONTRACT §4, §7)."""
+    """从标准输入逐行读顾客消息，每行输出一个 JSON：意图、分数和回复（CONTRACT §4、§7）。"""
     settings = get_config(config)
     assistant = get_assistant(settings, library, catalog)
     _check_product(assistant, product)
@@ -160,7 +168,7 @@ def suggest(
     catalog: CatalogOption = None,
     product: ProductOption = None,
 ) -> None:
-    """Show the intents, their topics, why they matched, and the replies to send."""
+    """看一句话识别成什么意图、哪个话题、为什么，以及可以直接发的回复。"""
     assistant = get_assistant(get_config(config), library, catalog)
     _check_product(assistant, product)
     print_suggestion(assistant.suggest(text, tone=_tone(tone), product=product), assistant)
@@ -200,9 +208,7 @@ def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None)
     if suggestion.follow_up:
         out.print("接着上一个问题：顾客只换了颜色、尺码或商品", markup=False)
     if suggestion.matches:
-        table = Table(
-            "意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名", show_edge=False
-        )
+        table = folding_table("意图", "话题", "得分", "匹配的例句", "相同的词", "关键词", "第二名")
         for m in suggestion.matches:
             topic = ""
             if m.topic is not None and assistant is not None:
@@ -234,10 +240,10 @@ def chat(
     catalog: CatalogOption = None,
     product: ProductOption = None,
 ) -> None:
-    """The offline console: type or paste a customer's message, get replies. Ctrl-D quits.
+    """离线控制台：输入或粘贴顾客的话，得到回复，Ctrl-D 退出。
 
-    One session is one conversation: the product and the last question carry over.
-    /product ID (or a name) sets the current product, /product off clears it.
+    一次会话就是一段对话：当前商品和上一个问题会延续。/product 商品id（或商品名）设定当前商品，
+    /product off 清除。
     """
     settings = get_config(config)
     assistant = get_assistant(settings, library, catalog)
@@ -298,7 +304,7 @@ def _console_product(assistant: Assistant, conversation: Conversation, query: st
 
 @app.command()
 def start(config: ConfigOption = None) -> None:
-    """What `make run` starts: the Telegram bot when a token is configured, else the console."""
+    """`make run` 启动的就是它：配置了 token 就启动 Telegram 机器人，否则打开离线控制台。"""
     settings = get_config(config)
     if settings.telegram.token:
         run(config=config, webhook=None)
@@ -319,7 +325,7 @@ def run(
         typer.Option(help="用 webhook 代替长轮询：对外的 HTTPS 地址，如 https://example.com/tg"),
     ] = None,
 ) -> None:
-    """Start the Telegram bot: long polling, or a webhook server with --webhook URL."""
+    """启动 Telegram 机器人：默认长轮询，加 --webhook 地址则开 webhook 服务。"""
     import asyncio
 
     from bot.logs import setup_logging
@@ -354,16 +360,16 @@ def validate(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Check libraries, practice scenarios and catalogues against their schemas (path:line)."""
+    """检查话术库、练习场景和商品目录：格式、广告法用语、站外引流和标点，一次列出全部问题（文件:行）。"""
     from bot.practice.scenarios import load_scenarios
     from intents.catalog import CatalogError, load_catalog
 
     settings = get_config(config)
     targets = paths or [SHIPPED_PHRASES]
     problems: list[str] = []
-    table = Table("话术库", "路径", "意图", "话题", "例句", "回复", show_edge=False)
-    practice = Table("练习场景", "难度", "话术库", "轮数", "文件", show_edge=False)
-    catalogs = Table("商品目录", "商品", "有尺码表", show_edge=False)
+    table = folding_table("话术库", "路径", "意图", "话题", "例句", "回复")
+    practice = folding_table("练习场景", "难度", "话术库", "轮数", "文件")
+    catalogs = folding_table("商品目录", "商品", "有尺码表")
     splits = [_library_paths(target) for target in targets]
     for library_path in (path for libraries, _, _ in splits for path in libraries):
         lib, found = check_library(library_path)  # schema, lint and punctuation at once
@@ -466,8 +472,8 @@ def evaluate_cmd(
         bool, typer.Option(help="只评测和话术库例句不完全相同的行（规范化之后比较）")
     ] = False,
 ) -> None:
-    """Accuracy on a labelled TSV, beside a TF-IDF + logistic-regression baseline; or, on an
-    answers file, the share of questions whose first reply holds the facts they need."""
+    """评测识别准确率：带标注的 TSV，与 TF-IDF + 逻辑回归基线并排；
+    或答案文件：第一条回复带上所需事实的比例。"""
     from bot.answers import is_answers_file
     from bot.evaluation import Baseline, baseline_missing, evaluate, matcher_predict, read_tsv
     from bot.evaluation import Report as EvalReport
@@ -518,23 +524,21 @@ def evaluate_cmd(
             progress.remove_task(training)
             reports.append(judged("TF-IDF+LR", model.predict))
     table = Table(f"{file.name}（{len(rows)} 行）", *(r.name for r in reports), show_edge=False)
+
+    table.add_row("有意图：第一名对", *(share(r.top1, r.top1_correct, r.in_scope) for r in reports))
     table.add_row(
-        "in-scope top-1", *(f"{r.top1:.1%} ({r.top1_correct}/{r.in_scope})" for r in reports)
+        "无意图：不作答", *(share(r.abstain, r.abstained, r.out_of_scope) for r in reports)
     )
     table.add_row(
-        "abstain on none", *(f"{r.abstain:.1%} ({r.abstained}/{r.out_of_scope})" for r in reports)
+        "多意图：一个不差", *(share(r.multi_exact_rate, r.multi_exact, r.multi) for r in reports)
     )
-    table.add_row(
-        "multi-intent exact set",
-        *(f"{r.multi_exact_rate:.1%} ({r.multi_exact}/{r.multi})" for r in reports),
-    )
-    table.add_row("all lines", *(f"{r.overall:.1%}" for r in reports))
+    table.add_row("全部行", *(f"{r.overall:.1%}" for r in reports))
     for tag in sorted({t for r in reports for t in r.by_tag}):
         cells = []
         for r in reports:
             right, total = r.by_tag.get(tag, (0, 0))
-            cells.append(f"{right / total:.1%} ({right}/{total})" if total else "")
-        table.add_row(f"  tag {tag}", *cells)
+            cells.append(share(right / total, right, total) if total else "")
+        table.add_row(f"  标签 {tag}", *cells)
     ours = reports[0]
     labels = sorted({g for g, _ in ours.confusion} | {p for _, p in ours.confusion})
     confusion = Table(
@@ -547,6 +551,11 @@ def evaluate_cmd(
     for text, gold, predicted in ours.errors[:errors]:
         out.print(f"{gold:>22} → {predicted:<22} {text}", markup=False)
     out.print(table)  # last, so the headline figures are what a terminal or `tail` shows
+
+
+def share(rate: float, right: int, total: int) -> str:
+    """73.1%（68/73）: a share with what it counts, as the tables print it."""
+    return f"{rate:.1%}（{right}/{total}）"
 
 
 def _progress() -> Progress:
@@ -585,7 +594,7 @@ def _evaluate_answers(
         if not a.ok and shown < errors:
             shown += 1
             out.print(
-                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}: "
+                f"{file.name}:{a.question.line}: {a.question.text} → 缺 {'|'.join(a.missing)}："
                 f"{a.reply}",
                 markup=False,
             )
@@ -593,11 +602,9 @@ def _evaluate_answers(
     for name, group in groups.items():
         if group:
             right = sum(a.ok for a in group)
-            table.add_row(name, f"{right / len(group):.1%} ({right}/{len(group)})")
+            table.add_row(name, share(right / len(group), right, len(group)))
     right = sum(a.ok for a in answered)
-    table.add_row(
-        "全部", f"{right / len(answered):.1%} ({right}/{len(answered)})" if answered else ""
-    )
+    table.add_row("全部", share(right / len(answered), right, len(answered)) if answered else "")
     out.print(table)
 
 
@@ -624,7 +631,7 @@ def bench(
         ),
     ] = False,
 ) -> None:
-    """Matcher speed: p50/p99 latency and messages/s per library size, and cold start."""
+    """测速度：各话术库规模下的延迟（中位数、p99）、每秒消息数和冷启动时间；也可测机器人、报表和可靠性。"""
     from bot.bench import bench as run_bench
     from bot.bench import bench_bot, bench_report, bench_steps, machine
     from bot.evaluation import baseline_missing
@@ -708,18 +715,21 @@ def practice(
     scenario: Annotated[str | None, typer.Option(help="场景 id（不填则列出来选）")] = None,
     name: Annotated[str, typer.Option(help="练习者的名字，用于记录进度")] = "控制台",
 ) -> None:
-    """Practise with a customer played by the assistant: timed, scored, explained."""
+    """练习模式：助手扮演顾客，计时、打分，并说明哪里可以更好。"""
     import asyncio
 
     from bot.practice.console import UnknownScenario, run_console
+    from bot.storage import DATABASE_ERRORS, StorageUnavailableError
 
     settings = get_config(config)
     try:
         asyncio.run(run_console(settings, scenario_id=scenario, name=name, out=out))
-    except LibraryError as exc:
+    except (LibraryError, StorageUnavailableError) as exc:
         fail(str(exc))
     except UnknownScenario as exc:
         fail(str(exc), 2)
+    except (OSError, *DATABASE_ERRORS) as exc:
+        fail(f"数据库 {settings.storage.database} 出错：{exc}（练习记录没能保存）")
 
 
 app.command(name="report")(report_command)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.rich_utils
 from rich.console import Console
+from rich.table import Table
 from typer.core import TyperGroup
 
 from bot.config import Config, ConfigError, load_config
@@ -19,6 +21,15 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="配置文件（默认 ./config.yaml，没有则用默认值）")
 ]
+
+
+def folding_table(*headers: str, **options: Any) -> Table:
+    """A rich table whose cells wrap onto more lines, at any character as Chinese needs, where
+    a narrow terminal would otherwise cut them to "…"."""
+    table = Table(show_edge=False, **options)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -43,7 +54,34 @@ _WANTED = {
 _CHOICES = re.compile(r"is not one of (.+?)\.?$")
 
 
-class CommandLine(TyperGroup):
+# the headings of every --help page, in the language of the rest of it
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+typer.rich_utils.OPTIONS_PANEL_TITLE = "选项"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "命令"
+typer.rich_utils.REQUIRED_LONG_STRING = "[必填]"
+typer.rich_utils.DEFAULT_STRING = "[默认：{}]"
+HELP_OPTION = "显示这份说明后退出"
+
+
+class ChineseHelp(TyperGroup):
+    """A command group whose --help option, and its commands', is described in Chinese."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION
+        return option
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        # the option is made once per command and kept, so describing it once holds
+        option = command.get_help_option(ctx) if command is not None else None
+        if option is not None:
+            option.help = HELP_OPTION
+        return command
+
+
+class CommandLine(ChineseHelp):
     """The `csbot` command group: a mistyped command line is one Chinese line and exit 2 (a
     file it cannot open: exit 1), not click's English usage box."""
 

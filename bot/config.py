@@ -201,7 +201,7 @@ def load_config(
         path = Path(path)
         if not path.is_file():
             raise ConfigError(
-                f"{path}:0: 找不到配置文件（可以复制 config.example.yaml 为 config.yaml）"
+                f"{path}: 找不到配置文件（可以复制 config.example.yaml 为 config.yaml）"
             )
         data, lines = _read(path)
         base = path.resolve().parent

@@ -18,7 +18,7 @@ from intents.facts import (
     size_fits,
 )
 from intents.library import TONES, Library, LibraryError, Reply, check_replies
-from intents.matcher import Match, Matcher
+from intents.matcher import Match, Matcher, split_clauses
 from intents.normalize import normalize
 from intents.render import render
 from intents.topics import TopicChooser
@@ -40,6 +40,8 @@ _Options = list[tuple[Reply, Mapping[str, object] | None]]
 _FACT_INTENTS = {"color", "fabric", "price", "size", "stock"}
 # a stitched draft opens with the greeting and closes with the goodbye (CONTRACT §2 ids)
 GREETING, GOODBYE = "greeting", "goodbye"
+# the words of a height and weight (170 120斤, 身高一米七)
+_MEASURE = re.compile(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～])")
 
 
@@ -111,7 +113,12 @@ class Assistant:
         if conversation is not None:
             conversation.touch()
         current, source, pinned = self._product(text, product, conversation)
-        matches = [self._with_topic(m) for m in self.matcher.match(self._question(text, current))]
+        question = self._question(text, current)
+        matches = [self._with_topic(m) for m in self.matcher.match(question)]
+        if len(matches) == 1 and matches[0].topic is None and parse_measures(text):
+            # 170 120斤穿多大码: 穿多大码 alone is any size question; the measures say which
+            measures = " ".join(_MEASURE.findall(normalize(text)))
+            matches = [self._with_topic(matches[0], measures)]
         needs, follow_up = self._needs(
             text, matches, current, conversation, named=source == SOURCE_NAME
         )
@@ -124,15 +131,16 @@ class Assistant:
             options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
             replies = self._pick(options, count, variant, values)
             return Suggestion(text, (), replies, current, source)
-        per_need = [self._options(n, m, current, tone) for n, m in zip(needs, matches, strict=True)]
+        answered = list(zip(needs, matches, strict=True))
+        if not follow_up:
+            answered += self._other_topics(question, answered)
+        per_need = [self._options(n, m, current, tone) for n, m in answered]
         replies: list[str] = []
         if len(per_need) > 1:
             # one draft that answers every need: the greeting first, then the questions in the
             # order the customer asked them, a goodbye last
             plain = normalize(text)
-            order = sorted(
-                range(len(needs)), key=lambda n: _draft_rank(needs[n], matches[n], plain)
-            )
+            order = sorted(range(len(answered)), key=lambda n: _draft_rank(*answered[n], plain))
             parts = [
                 self._draft_part(
                     per_need[n],
@@ -140,7 +148,7 @@ class Assistant:
                     values,
                     first=rank == 0,
                     last=rank == len(order) - 1,
-                    greeting=needs[n].intent == GREETING,
+                    greeting=answered[n][0].intent == GREETING,
                 )
                 for rank, n in enumerate(order)
             ]
@@ -210,8 +218,33 @@ class Assistant:
                 return text.replace(name, " ")
         return text
 
-    def _with_topic(self, match: Match) -> Match:
-        choice = self.topics.choose(match.intent, match.clause)
+    def _other_topics(
+        self, question: str, answered: list[tuple[Need, Match]]
+    ) -> list[tuple[Need, Match]]:
+        """包邮吗？有运费险吗: a clause that asks another topic of an intent already matched gets
+        its own answer. The matches keep one entry per intent (CONTRACT §4); only the replies
+        grow."""
+        primary = {m.intent: n for n, m in answered if m.topic is not None}
+        clauses = split_clauses(normalize(question))
+        if not primary or len(clauses) < 2:
+            return []
+        seen = {(m.intent, m.topic) for _, m in answered}
+        asked = {m.clause for _, m in answered}
+        more = []
+        for clause in clauses:
+            if clause in asked:
+                continue
+            for match in self.matcher.match(clause):
+                need = primary.get(match.intent)
+                match = self._with_topic(match) if need is not None else match
+                if need is not None and match.topic and (match.intent, match.topic) not in seen:
+                    seen.add((match.intent, match.topic))
+                    more.append((replace(need, topic=match.topic), match))
+        return more
+
+    def _with_topic(self, match: Match, text: str | None = None) -> Match:
+        """``match`` with the topic of its clause (or of ``text``) within its intent."""
+        choice = self.topics.choose(match.intent, match.clause if text is None else text)
         if choice is None:
             return match
         return replace(
@@ -243,7 +276,7 @@ class Assistant:
                 mentions += _shared_pieces(plain, product)
         measures = parse_measures(text)
         if measures:
-            mentions += re.findall(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}", plain)
+            mentions += _MEASURE.findall(plain)
         # a chat may have switched library (/library) since: only this library's needs carry
         previous = tuple(
             n

@@ -35,7 +35,7 @@ def learn_command(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Learn from stored chats what customers ask that the library misses; write proposals."""
+    """从已存的聊天里找出话术库没接住的顾客问法，分组写成建议文件。"""
     settings = get_config(config)
     since_ts = _since(since, settings.service_targets.timezone)
     try:
@@ -67,7 +67,7 @@ def quick_phrases_command(
     library: LibraryOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """File each 千牛 quick phrase as a reply of the intent it answers, after the reply lint."""
+    """导入千牛快捷短语：每条按它回答的意图归类为回复，先过广告法和引流检查。"""
     settings = get_config(config)
     try:
         learned_file.read(out_file)  # refuses to overwrite a hand-written library file

@@ -18,13 +18,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli_common import ChineseHelp, ConfigOption, err, fail, get_config, out
 from bot.config import Config
 from bot.learning.cli import quick_phrases_command
 from bot.service_time.imports import History, ImportFileError, read_csv, read_telegram_export, store
 from bot.storage import DATABASE_ERRORS, open_storage
 
 import_app = typer.Typer(
+    cls=ChineseHelp,
     help="导入已有的聊天记录，用来统计客服响应时间。同一个文件重复导入不会重复计数。",
     no_args_is_help=True,
     add_completion=False,
@@ -52,7 +53,7 @@ def telegram_export(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """A Telegram Desktop chat export (JSON): listed agents are staff, the rest customers."""
+    """导入 Telegram Desktop 的聊天导出（JSON）：列出的客服算员工，其余算顾客。"""
     settings = _config(config)
     targets = settings.service_targets
     gap = idle_gap_minutes * 60 if idle_gap_minutes is not None else targets.idle_gap_seconds
@@ -73,7 +74,7 @@ def csv_file(
     ],
     config: ConfigOption = None,
 ) -> None:
-    """A CSV of timestamp, conversation, role, sender and text, from any other tool."""
+    """导入其他工具导出的 CSV：时间、会话、角色、发送人、内容（中英文表头都认）。"""
     settings = _config(config)
     zone = settings.service_targets.timezone
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())

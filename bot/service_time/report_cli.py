@@ -76,10 +76,12 @@ async def make_report(
 
 def missing_database(config: Config) -> str:
     where = (
-        f"配置文件 {config.source}" if config.source else "默认配置（当前文件夹没有 config.yaml）"
+        f"由配置文件 {config.source} 的 storage.database 指定"
+        if config.source
+        else "这是默认位置：当前文件夹没有 config.yaml"
     )
     return (
-        f"找不到数据库 {config.storage.database}（{where} 的 storage.database）。"
+        f"找不到数据库 {config.storage.database}（{where}）。"
         "报表不会新建数据库：请在放 config.yaml 的文件夹里运行，用 --config 指定配置文件，"
         "或先用 csbot import 导入聊天记录。"
     )
@@ -190,7 +192,7 @@ def report_command(
         Path | None, typer.Option("--chart", help="把响应时间分布和每日达标率画成 PNG")
     ] = None,
 ) -> None:
-    """First/next response times per agent against the 15 s / 20 s targets, breaches, 平响."""
+    """客服响应时间报表：每位客服的首响、平响对照 15 秒 / 20 秒标准，以及超时明细。"""
     settings = get_config(config)
     zone = settings.service_targets.timezone
     since_ts, until_ts = parse_when(since, zone), parse_when(until, zone)

@@ -152,7 +152,7 @@ def test_eval_prints_ours_beside_the_baseline(tmp_path):
     result = runner.invoke(app, ["eval", str(tsv), "--library", str(library)])
     assert result.exit_code == 0, result.output
     assert "TF-IDF+LR" in result.output
-    assert "in-scope top-1" in result.output and "100.0% (2/2)" in result.output
+    assert "有意图：第一名对" in result.output and "100.0%（2/2）" in result.output
 
 
 def test_module_entry_point_exists():

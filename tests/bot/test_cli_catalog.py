@@ -150,7 +150,7 @@ def test_eval_reports_the_share_answered_on_an_answers_file(tmp_path):
     )
     result = runner.invoke(app, ["eval", str(answers), "--catalog", str(SAMPLE), "--errors", "5"])
     assert result.exit_code == 0, result.output
-    assert "80.0% (4/5)" in result.output
+    assert "80.0%（4/5）" in result.output
     assert "answers.tsv:6: 发顺丰吗 → 缺 火星快递" in result.output
 
 

@@ -23,6 +23,10 @@ def shop(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shop")
     (folder / "good.yaml").write_text(f"storage:\n  database: {folder / 'csbot.db'}\n")
     (folder / "nodb.yaml").write_text(f"storage:\n  database: {folder / 'nope' / 'csbot.db'}\n")
+    # port 1 on loopback: nothing listens, the connection is refused at once
+    (folder / "nopg.yaml").write_text(
+        "storage:\n  database: postgresql://csbot:Secret-pw-1@127.0.0.1:1/csbot\n"
+    )
     (folder / "bad.yaml").write_text("replies:\n  tone: 可爱\nmatcher:\n  threshold: 3\n")
     (folder / "typo.tsv").write_text("text\tintents\n包邮吗\tpirce\n", encoding="utf-8")
     imported = runner.invoke(
@@ -67,6 +71,11 @@ FAILURES = [
     (["import", "quick-phrases", "{missing}"], 1, "找不到这个文件"),
     (["report", "--config", "{shop}/nodb.yaml"], 1, "找不到数据库"),
     (["suggest", "包邮吗", "--config", "{missing}"], 2, "找不到配置文件"),
+    # a PostgreSQL server that is not there
+    (["practice", "--scenario", "size_bargain", "--config", "{shop}/nopg.yaml"], 1, "连不上"),
+    (["report", "--config", "{shop}/nopg.yaml"], 1, "连不上 PostgreSQL"),
+    (["learn", "--out", "l.yaml", "--config", "{shop}/nopg.yaml"], 1, "连不上 PostgreSQL"),
+    (["import", "csv", str(HISTORY), "--config", "{shop}/nopg.yaml"], 1, "连不上 PostgreSQL"),
     # unknown names
     (["practice", "--scenario", "foo"], 2, "没有场景「foo」"),
     (["report", "--agent", "不存在", "--config", "{shop}/good.yaml"], 1, "没有找到客服「不存在」"),
@@ -92,6 +101,8 @@ def test_a_failure_is_one_chinese_line_and_non_zero(shop, monkeypatch, args, cod
     assert len(lines) == 1 or (args[0] == "import" and len(lines) == 2), lines
     assert all(re.search(CHINESE, line) for line in lines), lines
     assert "Traceback" not in result.output and "Usage:" not in result.output
+    assert "Secret-pw-1" not in result.output
+    assert ":0:" not in result.output  # a missing file has no line to name
 
 
 COMMANDS = [
@@ -131,3 +142,23 @@ def test_success_is_exit_0(shop, monkeypatch, args, words):
     result = _run(args, shop, monkeypatch)
     assert result.exit_code == 0, result.output
     assert words in result.output
+
+
+def _commands(command, path=("csbot",)):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_help_page_is_in_chinese(monkeypatch, tmp_path):
+    import typer
+
+    every = list(_commands(typer.main.get_command(app)))
+    assert len(every) > 15
+    for path, _ in every:
+        result = _run([*path[1:], "--help"], tmp_path, monkeypatch)
+        assert result.exit_code == 0, (path, result.output)
+        described = next(line for line in result.output.splitlines()[2:] if line.strip())
+        assert re.search(CHINESE, described), (path, result.output)  # what the command does
+        assert "显示这份说明后退出" in result.output, path
+        assert "Show this message" not in result.output and "Options" not in result.output, path

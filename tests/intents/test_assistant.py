@@ -44,3 +44,25 @@ def test_the_agent_name_given_with_a_message_signs_its_replies(assistant):
     assert any("客服小美" in r for r in assistant.suggest("你好").replies)  # the library's own
     formal = assistant.replies_for("greeting", tone="正式", values={"agent_name": "阿珍"})
     assert any("客服阿珍" in r for r in formal)
+
+
+@pytest.mark.parametrize(
+    ("message", "answers"),
+    [
+        ("包邮吗？有运费险吗", ["包邮", "运费险"]),
+        ("包邮吗 有运费险吗 什么时候发货", ["包邮", "运费险", "发货"]),
+        ("有運費險嗎，包郵不", ["运费险", "包邮"]),  # 繁体, in the order asked
+    ],
+)
+def test_two_topics_of_one_intent_are_both_answered(assistant, message, answers):
+    suggestion = assistant.suggest(message)
+    assert suggestion.intents.count("price") == 1  # one entry per intent, as csbot match says
+    draft = suggestion.replies[0]
+    places = [draft.find(a) for a in answers]
+    assert all(p >= 0 for p in places) and places == sorted(places), draft
+
+
+@pytest.mark.parametrize("tone", ["亲切", "正式"])
+def test_without_a_product_a_size_question_asks_which_one_before_recommending(assistant, tone):
+    first = assistant.suggest("170 120斤穿多大码", tone=tone).replies[0]
+    assert "链接" in first, first  # no size is promised that no size chart backs

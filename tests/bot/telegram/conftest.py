@@ -21,6 +21,7 @@ from bot.config import AccessSettings, Config, Secret, TelegramSettings
 from bot.storage import Storage, open_storage
 from bot.telegram.app import create_bot, create_dispatcher
 from bot.telegram.callbacks import CallbackSigner
+from bot.telegram.fake_api import FakeBotAPI
 from bot.telegram.middlewares import RetryMiddleware
 
 STAFF, MANAGER, ADMIN, STRANGER = 1001, 2002, 3003, 9009
@@ -178,3 +179,12 @@ async def harness(tmp_path, shared_assistants, harness_database) -> AsyncGenerat
     dp = create_dispatcher(config, assistants, storage)
     yield Harness(dp, bot, session, storage)
     await storage.close()
+
+
+@pytest.fixture
+async def api(request: pytest.FixtureRequest) -> AsyncGenerator[FakeBotAPI, None]:
+    """A fake Bot API on 127.0.0.1 for a real `csbot run`, taking the test module's TOKEN."""
+    server = FakeBotAPI(request.module.TOKEN)
+    await server.start()
+    yield server
+    await server.stop()

@@ -5,20 +5,10 @@ agent. Driven through the real `csbot run` against the fake Bot API."""
 import json
 import time
 
-import pytest
-
-from bot.telegram.fake_api import BotProcess, FakeBotAPI
+from bot.telegram.fake_api import BotProcess
 
 TOKEN = "123456:AGENT-names-fake-token"
 NAMED, UNNAMED, CUSTOMER = 5001, 5002, 7007  # 5001 has a name in the config, 5002 has not
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def connection(connection_id: str, owner: int, first_name: str) -> dict:

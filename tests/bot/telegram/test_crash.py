@@ -3,22 +3,12 @@
 import signal
 import sqlite3
 
-import pytest
-
 from bot.bench_faults import in_flight, settle
 from bot.telegram.fake_api import BotProcess, FakeBotAPI
 
 TOKEN = "123456:CRASH-secret-token"
 BURST = 200
 ASKS = ["包邮吗", "有色差吗", "几天能到", "可以开发票吗", "L码还有吗", "面料起球吗", "在吗"]
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def burst(api: FakeBotAPI) -> dict[int, int]:

@@ -7,21 +7,11 @@ import signal
 import sqlite3
 import sys
 
-import pytest
-
 from bot.telegram.fake_api import FakeBotAPI
 from tests.conftest import ROOT
 
 TOKEN = "123456:E2E-fake-token-never-printed"
 CHAT = 777
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def start_bot(api: FakeBotAPI, tmp_path):

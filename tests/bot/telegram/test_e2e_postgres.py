@@ -3,23 +3,13 @@ stores and answers each update once; its sent journal lives in storage.journal_d
 
 import asyncio
 
-import pytest
-
 from bot.storage import open_storage
 from bot.storage_url import PostgresUrl
-from bot.telegram.fake_api import BotProcess, FakeBotAPI
+from bot.telegram.fake_api import BotProcess
 
 TOKEN = "123456:PG-e2e-secret-token"
 ASKS = ["包邮吗", "有色差吗", "几天能到", "可以开发票吗", "L码还有吗"]
 CHATS = 40
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def waiting(url: str) -> int:

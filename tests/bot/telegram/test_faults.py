@@ -4,8 +4,6 @@ import asyncio
 import json
 import sqlite3
 
-import pytest
-
 from bot.telegram import texts
 from bot.telegram.fake_api import FAULTS, BotProcess, FakeBotAPI
 
@@ -21,14 +19,6 @@ METHODS = (
     "editMessageText",
     "answerCallbackQuery",
 )
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotAPI(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def stored_bytes(bot: BotProcess) -> bytes:
