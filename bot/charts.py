@@ -12,9 +12,10 @@ import functools
 import io
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -232,3 +233,35 @@ def _progress_axes(ax: Axes, when: Sequence[datetime]) -> None:
     _plain_numbers(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # never over a line
+
+
+def skills_chart(
+    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
+) -> None:
+    """One trainee's score per skill (and the total) over their sessions, as a PNG."""
+    from bot.practice.scoring import SKILL_NAMES, WEIGHTS
+
+    names = {skill: SKILL_NAMES[skill] for skill in WEIGHTS}
+    save(skills_figure(sessions, _local_times(sessions, timezone), names), path)
+
+
+def trainees_chart(
+    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
+) -> None:
+    """Every trainee's session scores over time, one line each, as a PNG."""
+    from bot.practice.progress import trainees
+
+    lines = {
+        t.name: (_local_times(t.sessions, timezone), [s.total for s in t.sessions])
+        for t in trainees(sessions)
+    }
+    save(trainees_figure(lines), path)
+
+
+def _local_times(sessions: Sequence[Session], timezone: str) -> list[datetime]:
+    # naive local times: matplotlib would otherwise label the axis in UTC
+    zone = ZoneInfo(timezone)
+    return [
+        datetime.fromtimestamp(s.started_at, UTC).astimezone(zone).replace(tzinfo=None)
+        for s in sessions
+    ]

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.hours import BusinessHours, HoursError, parse_windows
 from bot.library_names import LIBRARY_NAME_BYTES, library_name_ok
-from bot.service_time.hours import BusinessHours, HoursError, parse_windows
 from bot.storage_url import Database, PostgresUrl, parse_database
 from intents import yaml_problem
 from intents.library import TONES

@@ -23,6 +23,17 @@ from intents.normalize import normalize
 from intents.render import render
 from intents.topics import TopicChooser
 
+__all__ = [
+    "GOODBYE",
+    "GREETING",
+    "SOURCE_CONTEXT",
+    "SOURCE_GIVEN",
+    "SOURCE_LINK",
+    "SOURCE_NAME",
+    "Assistant",
+    "Suggestion",
+]
+
 _cue = lru_cache(maxsize=4096)(normalize)
 # the opening a stitched draft keeps once: 亲, / 您好, at the start of its later parts
 _OPENING = re.compile(r"^(?:亲亲|亲爱的|亲|您好)[,，!！~～、 ]*")

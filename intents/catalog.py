@@ -15,6 +15,33 @@ import yaml
 from intents.library import Library, LibraryError, Problem, _Loader
 from intents.normalize import normalize
 
+__all__ = [
+    "CATALOG_VERSION",
+    "JIN_PER_KG",
+    "KEY_ALIASES",
+    "KEY_COLORS",
+    "KEY_FABRIC",
+    "KEY_HEIGHT",
+    "KEY_ID",
+    "KEY_NAME",
+    "KEY_PRICE",
+    "KEY_PRODUCTS",
+    "KEY_RESTOCK",
+    "KEY_SIZE",
+    "KEY_SIZES",
+    "KEY_SOLD_OUT",
+    "KEY_VERSION",
+    "KEY_WEIGHT",
+    "Catalog",
+    "CatalogError",
+    "Product",
+    "SizeRow",
+    "catalog_values",
+    "common_pieces",
+    "load_catalog",
+    "parse_range",
+]
+
 CATALOG_VERSION = 1
 KEY_VERSION = "version"
 KEY_PRODUCTS = "products"

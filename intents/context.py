@@ -11,6 +11,14 @@ from dataclasses import dataclass, field, replace
 
 from intents.facts import Measures
 
+__all__ = [
+    "DEFAULT_IDLE_SECONDS",
+    "Conversation",
+    "Need",
+    "carried",
+    "is_follow_up",
+]
+
 #: A conversation forgets its product and last question after this much silence.
 DEFAULT_IDLE_SECONDS = 30 * 60
 # what is left of a follow-up once its colour, size, product and measures are taken out

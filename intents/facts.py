@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 from intents.catalog import JIN_PER_KG, Product, SizeRow
 
+__all__ = [
+    "Advice",
+    "Measures",
+    "advise",
+    "mentioned_color",
+    "mentioned_size",
+    "parse_measures",
+    "size_fits",
+]
+
 # a colour word a product may not have (有红色吗 of a dress in 雾霾蓝、米白、黑色)
 _COLOR_WORD = re.compile(r"([红橙黄绿青蓝紫黑白灰粉棕咖米杏驼卡其藏酱墨银金]{1,2})色")
 _CN_DIGITS = re.compile(r"[零一二两三四五六七八九十百]+")

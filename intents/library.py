@@ -12,6 +12,56 @@ import yaml
 from intents.render import TemplateError, placeholders, render
 from intents.yaml_errors import yaml_problem
 
+__all__ = [
+    "ABSOLUTE_WORDS",
+    "ASCII_PUNCTUATION",
+    "FULL_WIDTH",
+    "KEY_DEFAULTS",
+    "KEY_DESCRIPTION",
+    "KEY_EVIDENCE",
+    "KEY_EXAMPLES",
+    "KEY_FACT_TOPICS",
+    "KEY_FALLBACK",
+    "KEY_IGNORED",
+    "KEY_INTENT",
+    "KEY_INTENTS",
+    "KEY_KEYWORDS",
+    "KEY_LEARNED",
+    "KEY_LIBRARY",
+    "KEY_NAME",
+    "KEY_OUT_OF_SCOPE",
+    "KEY_PRODUCT_REPLIES",
+    "KEY_REPLIES",
+    "KEY_REVIEWED",
+    "KEY_SOCIAL",
+    "KEY_TAGS",
+    "KEY_TERMS",
+    "KEY_TEXT",
+    "KEY_TONE",
+    "KEY_TOPIC",
+    "KEY_TOPICS",
+    "KEY_UNSORTED",
+    "KEY_VERSION",
+    "OFF_PLATFORM",
+    "PRODUCT_FACTS",
+    "PRODUCT_REPLIES",
+    "SCHEMA_VERSION",
+    "TONES",
+    "TOPIC_MIN_EXAMPLES",
+    "Intent",
+    "Library",
+    "LibraryError",
+    "Problem",
+    "Reply",
+    "Topic",
+    "YamlReader",
+    "check_library",
+    "check_replies",
+    "library_files",
+    "load_library",
+    "node_line",
+]
+
 SCHEMA_VERSION = 1
 # top-level keys
 KEY_VERSION = "version"
@@ -311,15 +361,125 @@ def _read_library(path: Path, exclude: Iterable[str | Path] = ()) -> _Reader:
     return reader
 
 
-def _line(node: yaml.Node) -> int:
+def node_line(node: yaml.Node) -> int:
+    """The 1-based line a composed YAML node starts on."""
     return node.start_mark.line + 1
 
 
-class _Reader:
-    """Walks composed YAML nodes, so every value keeps its line for error messages."""
+_line = node_line
+
+
+class YamlReader:
+    """Reads YAML files as composed nodes, so every value keeps its line for error messages.
+
+    The base of the phrase-library reader, public so other YAML formats (practice scenarios)
+    report problems the same way: ``compose(path)`` gives the root node or ``None``, and the
+    helpers (``mapping``, ``text``, ``strings``, ``flag``, ...) check a node's shape, add a
+    `Problem` naming ``self.path`` and the line when it is wrong, and return what they could read.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "x.yaml"
+    ...     _ = path.write_text("version: 1\\nname: [1]\\n", encoding="utf-8")
+    ...     reader = YamlReader()
+    ...     top = reader.mapping(reader.compose(path), "文件顶层", {"version", "name"})
+    ...     reader.text(top["name"], "name")
+    >>> [(p.line, p.message) for p in reader.problems]
+    [(2, 'name 应该是一段文字')]
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.path = Path()
+
+    def compose(self, path: Path) -> yaml.Node | None:
+        """The file's root node (``self.path`` becomes ``path``); None, with a problem, when
+        the file is unreadable, not YAML or empty."""
+        self.path = path
+        source = ""
+        try:
+            source = path.read_text(encoding="utf-8")
+            root = yaml.compose(source, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            self.error(*yaml_problem(exc, source))
+            return None
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+            self.error(0, f"读不了这个文件：{exc}")
+            return None
+        if root is None:
+            self.error(1, "文件是空的")
+        return root
+
+    def error(self, node: yaml.Node | int, message: str) -> None:
+        """A problem at the node's line (or a line number; 0 is the whole file)."""
+        line = node if isinstance(node, int) else node_line(node)
+        self.problems.append(Problem(self.path, line, message))
+
+    def mapping(self, node: yaml.Node, what: str, allowed: set[str]) -> dict[str, yaml.Node] | None:
+        """The mapping's values by key; unknown and repeated keys are problems."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} 应该是「键: 值」的映射")
+            return None
+        out: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = self.scalar(key)
+            if name in out:
+                self.error(key, f"{what} 里的键 {name!r} 重复了")
+            elif name not in allowed:
+                self.error(
+                    key, f"{what} 里有不认识的键 {name!r}（可用：{', '.join(sorted(allowed))}）"
+                )
+            out[name] = value
+        return out
+
+    def strings(self, node: yaml.Node | None, where: str) -> list[str]:
+        """A list of non-empty strings (absent: empty)."""
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{where} 应该是字符串列表")
+            return []
+        out = []
+        for item in node.value:
+            text = self.text(item, where)
+            if text:
+                out.append(text)
+        return out
+
+    def text(self, node: yaml.Node, where: str) -> str | None:
+        """A non-empty string, stripped; None (with a problem) otherwise."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{where} 应该是一段文字")
+            return None
+        value = str(node.value).strip()
+        if not value:
+            self.error(node, f"{where} 不能是空的")
+            return None
+        return value
+
+    def flag(self, node: yaml.Node | None, where: str) -> bool:
+        """true or false (absent: false)."""
+        if node is None:
+            return False
+        if not isinstance(node, yaml.ScalarNode) or node.value not in {"true", "false"}:
+            self.error(node, f"{where} 应该是 true 或 false")
+            return False
+        return node.value == "true"
+
+    def optional_text(self, fields: dict[str, yaml.Node], key: str) -> str:
+        """The key's text, or "" when the key is absent."""
+        return (self.text(fields[key], key) or "") if key in fields else ""
+
+    def scalar(self, node: yaml.Node) -> str:
+        """A scalar's raw value; "" for anything else."""
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+
+
+class _Reader(YamlReader):
+    """The phrase-library reader: every file of a library into one `Library`."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self.ids: set[str] = set()
         self.topic_lines: dict[str, str] = {}  # topic id -> where it was first defined
         self.names: list[str] = []
@@ -335,27 +495,12 @@ class _Reader:
         # (node, file, intent id, topic id or "", examples, replies) of each learned: item
         self.learned: list[tuple[yaml.Node, Path, str, str, list[str], list[Reply]]] = []
         self.display_name: str | None = None
-        self.path = Path()
         self.built: Library | None = None  # once finish() found no problem
 
-    def error(self, node: yaml.Node | int, message: str) -> None:
-        line = node if isinstance(node, int) else _line(node)
-        self.problems.append(Problem(self.path, line, message))
-
     def read_file(self, path: Path) -> None:
-        self.path = path
         self.sources.append(path)
-        try:
-            source = path.read_text(encoding="utf-8")
-            root = yaml.compose(source, Loader=_Loader)
-        except yaml.MarkedYAMLError as exc:
-            self.error(*yaml_problem(exc, source))
-            return
-        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.error(0, f"读不了这个文件：{exc}")
-            return
+        root = self.compose(path)
         if root is None:
-            self.error(1, "文件是空的")
             return
         top = self.mapping(root, "文件顶层", _TOP_KEYS)
         if top is None:
@@ -605,59 +750,6 @@ class _Reader:
             tags = tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS))
             out.append(Reply(text, tone, tags, self.path, _line(fields[KEY_TEXT])))
         return out
-
-    def mapping(self, node: yaml.Node, what: str, allowed: set[str]) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{what} 应该是「键: 值」的映射")
-            return None
-        out: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = self.scalar(key)
-            if name in out:
-                self.error(key, f"{what} 里的键 {name!r} 重复了")
-            elif name not in allowed:
-                self.error(
-                    key, f"{what} 里有不认识的键 {name!r}（可用：{', '.join(sorted(allowed))}）"
-                )
-            out[name] = value
-        return out
-
-    def strings(self, node: yaml.Node | None, where: str) -> list[str]:
-        if node is None:
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{where} 应该是字符串列表")
-            return []
-        out = []
-        for item in node.value:
-            text = self.text(item, where)
-            if text:
-                out.append(text)
-        return out
-
-    def text(self, node: yaml.Node, where: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode):
-            self.error(node, f"{where} 应该是一段文字")
-            return None
-        value = str(node.value).strip()
-        if not value:
-            self.error(node, f"{where} 不能是空的")
-            return None
-        return value
-
-    def flag(self, node: yaml.Node | None, where: str) -> bool:
-        if node is None:
-            return False
-        if not isinstance(node, yaml.ScalarNode) or node.value not in {"true", "false"}:
-            self.error(node, f"{where} 应该是 true 或 false")
-            return False
-        return node.value == "true"
-
-    def optional_text(self, fields: dict[str, yaml.Node], key: str) -> str:
-        return (self.text(fields[key], key) or "") if key in fields else ""
-
-    def scalar(self, node: yaml.Node) -> str:
-        return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
 
     def all_replies(self) -> list[Reply]:
         """Every reply read so far, whether or not the library is whole."""

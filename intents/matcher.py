@@ -17,6 +17,19 @@ from intents.phonetic import NUMBER, phonetic
 from intents.segment import Segmenter
 from intents.vote import LinearVote
 
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "DEFAULT_COMPANION_THRESHOLD",
+    "DEFAULT_THRESHOLD",
+    "DEFAULT_VOTE",
+    "DEFAULT_WEIGHTS",
+    "KEYWORD_EVIDENCE",
+    "MAX_CLAUSES",
+    "Match",
+    "Matcher",
+    "split_clauses",
+]
+
 #: Below this score a clause has no intent and the assistant asks the customer to clarify.
 DEFAULT_THRESHOLD = 0.52
 #: Once one need clears the threshold, another clause of the same message needs only this much:

@@ -8,6 +8,11 @@ from functools import cache
 
 from intents.platform import strip_platform
 
+__all__ = [
+    "MAX_CHARS",
+    "normalize",
+]
+
 #: Messages longer than this are matched on their first MAX_CHARS characters only; the rest is
 #: almost always pasted order details, and the cost of a match must stay bounded.
 MAX_CHARS = 600

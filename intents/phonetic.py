@@ -17,6 +17,12 @@ import zlib
 from functools import cache
 from pathlib import Path
 
+__all__ = [
+    "NUMBER",
+    "phonetic",
+    "syllables",
+]
+
 _PUA_BASE = 0xF0000  # supplementary private-use plane A: never produced by normalize()
 _WORD_BASE = 0x100000  # plane B: one character per Latin word
 _WORD_SLOTS = 65_000

@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import re
 
+__all__ = [
+    "PLATFORM_PATTERNS",
+    "strip_platform",
+]
+
 # Text arrives NFKC-folded (［］ → [], ：→ :), simplified and lower case.
 _KEYS = (
     "咨询订单号|订单编号|订单号|订单金额|下单时间|付款时间|成交时间|商品id|商品编号|商品链接"

@@ -6,6 +6,14 @@ import re
 import string
 from collections.abc import Mapping
 
+__all__ = [
+    "LONG_REPLY",
+    "TemplateError",
+    "placeholders",
+    "render",
+    "split_long",
+]
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 

@@ -8,6 +8,12 @@ from pathlib import Path
 
 import jieba
 
+__all__ = [
+    "CORE_DICTIONARY",
+    "TERM_FREQUENCY",
+    "Segmenter",
+]
+
 #: The 50,000 most frequent words of jieba's dictionary (tools/build_jieba_core.py): it loads in
 #: ~0.1 s where the full 349k-word dictionary takes ~0.8 s, and keeps every common word.
 CORE_DICTIONARY = Path(__file__).with_name("data") / "jieba_core.txt"

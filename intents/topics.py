@@ -21,6 +21,13 @@ from intents.normalize import normalize
 from intents.phonetic import phonetic
 from intents.segment import Segmenter
 
+__all__ = [
+    "DEFAULT_MARGIN",
+    "DEFAULT_MIN_SCORE",
+    "TopicChoice",
+    "TopicChooser",
+]
+
 #: A topic needs at least this score to be chosen ...
 DEFAULT_MIN_SCORE = 0.42
 #: ... and this lead over the intent's general phrasings, else the clause gets general replies.

@@ -19,6 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = [
+    "CACHE_ENV",
+    "DEFAULT_C",
+    "SHARPNESS",
+    "VERSION",
+    "LinearVote",
+    "cache_dir",
+]
+
 log = logging.getLogger(__name__)
 
 #: Bump when the features or the model change, so old caches are not read.

@@ -6,6 +6,10 @@ import re
 
 import yaml
 
+__all__ = [
+    "yaml_problem",
+]
+
 # PyYAML's own wording of the errors people make by hand, most specific first
 _EXPLAINED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), text)

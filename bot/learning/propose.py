@@ -15,7 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.learning.judge import ReplyJudge
-from bot.service_time.metrics import AGENT, CUSTOMER
+from bot.roles import AGENT, CUSTOMER
 from bot.storage import LearningRows
 from intents import Intent, Library, Matcher, normalize, phonetic, split_clauses
 

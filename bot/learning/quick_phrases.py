@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.learning.judge import ReplyJudge
-from bot.service_time.imports import ImportFileError, _read_text
+from bot.textfiles import TextFileError, read_text
 from intents import (
     Intent,
     Library,
@@ -95,9 +95,9 @@ def read(path: Path) -> list[Phrase]:
         rows = _xlsx_rows(path)
     else:
         try:
-            text = _read_text(path)
-        except ImportFileError as exc:
-            raise QuickPhraseError("\n".join(exc.problems)) from None
+            text = read_text(path)
+        except TextFileError as exc:
+            raise QuickPhraseError(str(exc)) from None
         reader = csv.reader(io.StringIO(text))
         rows = [(reader.line_num, row) for row in reader]
     rows = [(line, [str(c or "").strip() for c in row]) for line, row in rows]

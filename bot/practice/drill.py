@@ -6,12 +6,14 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.practice.scenarios import Scenario, Turn, customer_line
 from bot.practice.scoring import (
     SKILL_NAMES,
     TIPS,
     WEIGHTS,
+    Check,
     Score,
     missing,
     score_answer,
@@ -128,6 +130,70 @@ class Drill:
 
     def _library_replies(self, turn: Turn) -> list[str]:
         return [r for i in turn.intents for r in self.assistant.replies_for(i, values=self.values)]
+
+    def snapshot(self) -> dict[str, Any]:
+        """The drill's progress as plain JSON data (FSM storage keeps it across a restart);
+        `Drill.restore` builds the drill again. The random generator is not kept: a restored
+        drill draws its remaining customer lines afresh."""
+        return {
+            "scenario": self.scenario.id,
+            "targets": list(self.targets),
+            "values": dict(self.values) if self.values is not None else None,
+            "line": self._line,
+            "asked_at": self._asked_at,
+            "feedback": [
+                {
+                    "turn": f.turn,
+                    "line": f.line,
+                    "answer": f.answer,
+                    "seconds": f.seconds,
+                    "total": f.score.total,
+                    "checks": [[c.skill, c.points, c.out_of, c.note] for c in f.score.checks],
+                    "reference": f.reference,
+                    "goal": f.goal,
+                }
+                for f in self.feedback
+            ],
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        snapshot: Mapping[str, Any],
+        scenario: Scenario,
+        assistant: Assistant,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Drill:
+        """The drill a `snapshot` was taken of, at the same turn (and, if a line was asked,
+        timed from when it was asked: ``clock`` must be the same wall clock)."""
+        if snapshot["scenario"] != scenario.id:
+            raise ValueError(f"快照是场景 {snapshot['scenario']} 的，不是 {scenario.id}")
+        first, following = snapshot["targets"]
+        drill = cls(
+            scenario,
+            assistant,
+            rng=rng,
+            clock=clock,
+            first_target=first,
+            next_target=following,
+            values=snapshot["values"],
+        )
+        drill.feedback = [
+            Feedback(
+                f["turn"],
+                f["line"],
+                f["answer"],
+                f["seconds"],
+                Score(f["total"], tuple(Check(*c) for c in f["checks"])),
+                f["reference"],
+                f["goal"],
+            )
+            for f in snapshot["feedback"]
+        ]
+        drill._line, drill._asked_at = snapshot["line"], float(snapshot["asked_at"])
+        return drill
 
     def summary(self) -> Summary:
         if not self.feedback:

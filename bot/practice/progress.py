@@ -1,22 +1,17 @@
-"""Practice progress: each trainee's sessions over time, per-trainee summaries and charts.
+"""Practice progress: each trainee's sessions over time and per-trainee summaries.
 
 Plain Python on the rows of ``Storage.practice_progress()``, so /progress, /trainees, a console
-command or a cron job read progress the same way.
+command or a cron job read progress the same way. The charts of it are drawn in bot.charts.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot import charts
-from bot.practice.scoring import SKILL_NAMES, WEIGHTS
+from bot.practice.scoring import WEIGHTS
 from bot.practice.scoring import weakest_skill as weakest_of
 
 #: The weakest skill is judged on the latest sessions only: a weakness trained away drops off.
@@ -107,34 +102,3 @@ def trainees(sessions: Sequence[Session]) -> list[Trainee]:
             Trainee(name if shared[name] == 1 else f"{name}（{user_id}）", user_id, tuple(mine))
         )
     return sorted(out, key=lambda t: (t.name, t.user_id))
-
-
-# --- charts (drawn by bot.charts) ------------------------------------------------------------
-
-
-def skills_chart(
-    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
-) -> None:
-    """One trainee's score per skill (and the total) over their sessions, as a PNG."""
-    names = {skill: SKILL_NAMES[skill] for skill in WEIGHTS}
-    charts.save(charts.skills_figure(sessions, _local_times(sessions, timezone), names), path)
-
-
-def trainees_chart(
-    sessions: Sequence[Session], path: Path | io.BytesIO, *, timezone: str = "Asia/Shanghai"
-) -> None:
-    """Every trainee's session scores over time, one line each, as a PNG."""
-    lines = {
-        t.name: (_local_times(t.sessions, timezone), [s.total for s in t.sessions])
-        for t in trainees(sessions)
-    }
-    charts.save(charts.trainees_figure(lines), path)
-
-
-def _local_times(sessions: Sequence[Session], timezone: str) -> list[datetime]:
-    # naive local times: matplotlib would otherwise label the axis in UTC
-    zone = ZoneInfo(timezone)
-    return [
-        datetime.fromtimestamp(s.started_at, UTC).astimezone(zone).replace(tzinfo=None)
-        for s in sessions
-    ]

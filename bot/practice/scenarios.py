@@ -16,12 +16,12 @@ from pathlib import Path
 import yaml
 
 from bot.config import SHIPPED_LIBRARIES, SHIPPED_PHRASES
-from intents import Library, LibraryError, Problem, load_library, normalize, yaml_problem
+from intents import Library, LibraryError, Problem, load_library, normalize
 from intents.catalog import Catalog, Product, load_catalog
 
 # The node walking (line numbers, key and type checks, messages) is the library loader's, so a
 # scenario error reads exactly like a library error.
-from intents.library import _line, _Loader, _Reader, library_files
+from intents.library import YamlReader, library_files, node_line
 
 SHIPPED_PRACTICE = SHIPPED_PHRASES / "practice"
 #: The catalogue a scenario's product is looked up in unless it names its own.
@@ -157,7 +157,7 @@ def customer_line(turn: Turn, library: Library, rng: random.Random) -> str:
     return _NEEDS_JOINER.join(rng.choice(library.intent(i).examples) for i in turn.intents)
 
 
-class _ScenarioReader(_Reader):
+class _ScenarioReader(YamlReader):
     def __init__(self, libraries: Mapping[str, LibrarySource] | None) -> None:
         super().__init__()
         self.library_sources = dict(SHIPPED_LIBRARIES if libraries is None else libraries)
@@ -169,19 +169,9 @@ class _ScenarioReader(_Reader):
         if self.problems:
             raise LibraryError(self.problems)
 
-    def read_file(self, path: Path) -> Scenario | None:  # type: ignore[override]
-        self.path = path
-        try:
-            source = path.read_text(encoding="utf-8")
-            root = yaml.compose(source, Loader=_Loader)
-        except yaml.MarkedYAMLError as exc:
-            self.error(*yaml_problem(exc, source))
-            return None
-        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.error(0, f"读不了这个文件：{exc}")
-            return None
+    def read_file(self, path: Path) -> Scenario | None:
+        root = self.compose(path)
         if root is None:
-            self.error(1, "文件是空的")
             return None
         before = len(self.problems)
         top = self.mapping(root, "文件顶层", _TOP_KEYS)
@@ -198,7 +188,7 @@ class _ScenarioReader(_Reader):
                 top[KEY_SCENARIO],
                 f"场景 id {scenario_id!r} 只能用小写字母、数字和下划线，最长 40 个字符",
             )
-        self.id_line = _line(top.get(KEY_SCENARIO, root))
+        self.id_line = node_line(top.get(KEY_SCENARIO, root))
         title = self.required_text(top, KEY_TITLE, root, "给学员看的标题")
         level = self.level(top.get(KEY_LEVEL), root)
         library = self.library(top.get(KEY_LIBRARY), root)
@@ -325,7 +315,8 @@ class _ScenarioReader(_Reader):
                     self.error(intent_node, f"{where}: 意图 {intent} 没有例句，请写 {KEY_SAY}")
         expect = [self.element(item, where) for item in self.expect_nodes(fields, where)]
         goal = self.optional_text(fields, KEY_GOAL)
-        return Turn(tuple(intents), tuple(say), tuple(e for e in expect if e), goal, _line(node))
+        expected = tuple(e for e in expect if e)
+        return Turn(tuple(intents), tuple(say), expected, goal, node_line(node))
 
     def expect_nodes(self, fields: dict[str, yaml.Node], where: str) -> list[yaml.Node]:
         node = fields.get(KEY_EXPECT)

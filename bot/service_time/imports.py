@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from bot.storage import Storage, TimelineMessage
+from bot.textfiles import TextFileError, read_text
 
 TELEGRAM_SOURCE = "telegram-export"
 CSV_SOURCE = "csv"
@@ -696,18 +697,6 @@ def _dateutil_time(value: str) -> datetime:
 
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError([f"{path}: 找不到这个文件"]) from None
-    except OSError as exc:
-        raise ImportFileError([f"{path}: 读不了（{exc.strerror}）"]) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:  # Excel in China saves CSV as GBK unless told otherwise
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            [f"{path}: 第 {exc.start} 个字节起不是 UTF-8 文字；请另存为 UTF-8 编码"]
-        ) from None
+        return read_text(path)
+    except TextFileError as exc:
+        raise ImportFileError([str(exc)]) from None

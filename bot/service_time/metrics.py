@@ -13,13 +13,16 @@ Everything is vectorised with numpy, so a report over a million messages takes a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.service_time.hours import BusinessHours
+from bot.hours import BusinessHours
+from bot.roles import AGENT, BOT, CUSTOMER
 
-CUSTOMER, AGENT, BOT = 0, 1, 2
-ROLE_CODES = {"customer": CUSTOMER, "agent": AGENT, "bot": BOT}
+if TYPE_CHECKING:
+    from bot.storage import Timeline
+
 ROUND_CAP = 600.0  # 平响 caps each round at 10 minutes
 THREE_MINUTES = 180.0
 NOBODY = -1  # agent code of a round no agent ever touched
@@ -149,3 +152,15 @@ def summarize(r: Rounds, targets: Targets, *, replies: int) -> Summary:
         if total
         else None,
     )
+
+
+def open_round(timeline: Timeline, hours: BusinessHours) -> tuple[float, bool] | None:
+    """(start, is_first) of the conversation's customer turn still unanswered, else None.
+
+    The round maths is metrics.rounds(), the same as the reports use, so a bot's reply does not
+    close a turn here either.
+    """
+    r = rounds(timeline.conversation, timeline.ts, timeline.role, timeline.agent, hours)
+    if r.start.size == 0 or r.answered[-1]:
+        return None
+    return float(r.start[-1]), bool(r.first[-1])

@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.privacy import mask_personal
-from bot.service_time.metrics import ROLE_CODES
+from bot.roles import ROLE_CODES
 from bot.storage.database import Database
 from bot.storage.models import LearningRows, Timeline, TimelineMessage
 

@@ -32,6 +32,7 @@ from aiohttp import ClientSession
 from bot.assistants import Assistants
 from bot.config import AccessSettings, Config
 from bot.logs import keep_secret
+from bot.practice.coach import Coach
 from bot.storage import Storage, StorageUnavailableError, open_storage
 from bot.telegram import decoding, texts
 from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
@@ -46,7 +47,6 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.nudges import Scheduler
 from bot.telegram.routers import get_routers
-from bot.telegram.routers.practice import Drills
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def create_dispatcher(
         db=storage,
         clock=clock,
         scheduler=scheduler,
-        drills=Drills(),  # practice drills in progress, per trainee
+        coach=Coach(assistants, storage, clock=clock),  # practice drills in progress, per trainee
     )
     dp.startup.register(scheduler.start)
     dp.shutdown.register(scheduler.stop)

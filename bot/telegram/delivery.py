@@ -69,3 +69,50 @@ async def deliver(
         update_id=update_id,
     )
     return True
+
+
+async def store_and_deliver(
+    send: Send,
+    db: Storage,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    library: str,
+    text: str,
+    suggestion: Suggestion,
+    tone: str,
+    html: str,
+    received_at: float,
+    clock: Callable[[], float],
+    update_id: int | None = None,
+    earlier: tuple[int, bool, int] | None = None,
+) -> bool:
+    """The one path of every suggestion, in a private chat or whispered to a Business owner:
+    stored as an exchange before anything is sent (a failed send never loses it), then
+    delivered and marked. ``earlier``: the exchange a replayed update already stored, as
+    ``Storage.exchange_for_update`` gives it; delivery resumes at its first unsent part."""
+    exchange = (
+        earlier[0]
+        if earlier
+        else await db.add_exchange(
+            chat_id=chat_id,
+            user_id=user_id,
+            library=library,
+            text=text,
+            intents=[(m.intent, m.score) for m in suggestion.matches],
+            tone=tone,
+            received_at=received_at,
+            update_id=update_id,
+        )
+    )
+    return await deliver(
+        send,
+        db,
+        exchange=exchange,
+        html=html,
+        suggestion=suggestion,
+        tone=tone,
+        clock=clock,
+        update_id=update_id,
+        first_part=earlier[2] if earlier else 0,
+    )

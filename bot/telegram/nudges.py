@@ -1,5 +1,9 @@
-"""Live-mode timing: which customer turn is still waiting, when its reply is due, and one-shot
-timers on an injectable clock that fire the nudges."""
+"""Live-mode nudges: one-shot timers on an injectable clock.
+
+Which customer turn is still waiting (service_time.metrics.open_round) and when its reply is
+due (hours.due_at) are plain maths; what a nudge says and when is bot/business/chats.py. The
+Scheduler only keeps timers, behind a small interface (schedule, cancel_where, pending,
+fire_due, start, stop), so a durable scheduler can replace it."""
 
 from __future__ import annotations
 
@@ -9,54 +13,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 
-import numpy as np
+from bot.hours import DAY, due_at
+from bot.service_time.metrics import open_round
 
-from bot.service_time.hours import DAY, BusinessHours
-from bot.service_time.metrics import rounds
-from bot.storage import Timeline
+__all__ = ["Action", "Scheduler", "due_at", "open_round"]
 
 log = logging.getLogger(__name__)
 
 Action = Callable[[], Awaitable[None]]
-
-
-def open_round(timeline: Timeline, hours: BusinessHours) -> tuple[float, bool] | None:
-    """(start, is_first) of the conversation's customer turn still unanswered, else None.
-
-    The round maths is metrics.rounds(), the same as the reports use, so a bot's reply does not
-    close a turn here either.
-    """
-    r = rounds(timeline.conversation, timeline.ts, timeline.role, timeline.agent, hours)
-    if r.start.size == 0 or r.answered[-1]:
-        return None
-    return float(r.start[-1]), bool(r.first[-1])
-
-
-def due_at(hours: BusinessHours, start: float, seconds: float) -> float:
-    """The wall-clock time when ``seconds`` of business time have passed since ``start``.
-
-    >>> due_at(BusinessHours(), 1000.0, 15)
-    1015.0
-    """
-    seconds = max(seconds, 0.0)
-    if hours.all_day or seconds == 0:
-        return start + seconds
-    open_per_day = sum(end - begin for begin, end in hours.windows)
-    low, high = start + seconds, start + (seconds // open_per_day + 2) * DAY + seconds
-
-    def passed(t: float) -> float:
-        return float(hours.seconds_between(np.array([start]), np.array([t]))[0])
-
-    while passed(high) < seconds:  # closed days (国庆, weekends) push the deadline further
-        high += 7 * DAY
-
-    while high - low > 0.01:  # business time only grows with wall time, so bisect
-        middle = (low + high) / 2
-        if passed(middle) >= seconds:
-            high = middle
-        else:
-            low = middle
-    return high
 
 
 class Scheduler:

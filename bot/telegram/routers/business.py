@@ -1,10 +1,13 @@
 """Live mode through Telegram Business: record every customer↔shop message, whisper suggested
-replies to the owner, nudge before a reply is due, and reply automatically only when allowed."""
+replies to the owner, nudge before a reply is due, and reply automatically only when allowed.
+
+The rules (conversations, nudge times, the auto-reply policy) are bot/business/chats.py; these
+handlers turn updates into its calls and send what it decides."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from html import escape
 
 from aiogram import Bot, Router
@@ -12,33 +15,28 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BusinessConnection, InlineKeyboardMarkup, Message
 
 from bot.assistants import Assistants
+from bot.business import chats
+from bot.business.chats import Nudge, auto_reply_on, chat_key
 from bot.config import Config
-from bot.storage import BusinessAccount, Storage, TimelineMessage
+from bot.storage import BusinessAccount, Storage
 from bot.telegram import texts
-from bot.telegram.delivery import deliver
+from bot.telegram.delivery import store_and_deliver
 from bot.telegram.formatting import suggestion_html
 from bot.telegram.middlewares import API_ERRORS, describe, role_of
-from bot.telegram.nudges import Scheduler, due_at, open_round
+from bot.telegram.nudges import Scheduler
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Library, Suggestion, split_long
 
 log = logging.getLogger(__name__)
 
-SOURCE = "business"
-PREVIEW = 200  # characters of the customer's message quoted above the suggestion
-
-
-def chat_key(connection_id: str, chat_id: int) -> str:
-    return f"{connection_id}:{chat_id}"
-
 
 def sender_role(message: Message, account: BusinessAccount) -> str:
     """customer, agent (the owner, a human) or bot (sent for the account by a bot)."""
-    if message.sender_business_bot is not None:
-        return "bot"
-    if message.from_user is not None and message.from_user.id == account.user_id:
-        return "agent"
-    return "customer"
+    return chats.sender_role(
+        account,
+        sender_id=message.from_user.id if message.from_user else None,
+        by_bot=message.sender_business_bot is not None,
+    )
 
 
 async def on_connection(
@@ -53,14 +51,14 @@ async def on_connection(
     assistants.agent_values(event.user.id, event.user.first_name)  # the agent of its chats
     await db.save_business_account(account)
     if not account.is_enabled:
-        scheduler.cancel_where(lambda key: _belongs(key, account.id))
+        scheduler.cancel_where(lambda key: chats.belongs(key, account.id))
         await _tell(bot, account.user_chat_id, texts.BUSINESS_DISCONNECTED)
         return
     if role_of(account.user_id, config.access) is None:
         await _tell(bot, account.user_chat_id, texts.REFUSED.format(user_id=account.user_id))
         return
     stored = await db.business_account(account.id)
-    text = texts.BUSINESS_CONNECTED.format(auto=texts.ON_OFF[_auto_reply_on(stored, config)])
+    text = texts.BUSINESS_CONNECTED.format(auto=texts.ON_OFF[auto_reply_on(stored, config)])
     if not account.can_reply:
         text += "\n" + texts.BUSINESS_NO_REPLY_RIGHTS
     await _tell(bot, account.user_chat_id, text)
@@ -82,25 +80,18 @@ async def on_message(
         return  # a stranger connected their shop: neither record nor answer it
     role = sender_role(message, account)
     key = chat_key(account.id, message.chat.id)
-    ts = message.date.timestamp()
-    conversation = await _conversation(db, key, ts, config.service_targets.idle_gap_seconds)
     text = message.text or message.caption or ""
-    sender = message.from_user.full_name if message.from_user else ""
     customer = message.chat.full_name
-    await db.add_timeline(
-        SOURCE,
-        [
-            TimelineMessage(
-                conversation=conversation,
-                external_id=f"{key}:{message.message_id}",
-                ts=ts,
-                role=role,
-                sender=sender,
-                agent=sender if role == "agent" else None,
-                text=text,
-                title=customer,
-            )
-        ],
+    conversation = await chats.record(
+        db,
+        config,
+        key=key,
+        message_id=message.message_id,
+        ts=message.date.timestamp(),
+        role=role,
+        sender=message.from_user.full_name if message.from_user else "",
+        text=text,
+        customer=customer,
     )
     if role == "agent":  # a human answered: every nudge waiting in this chat is moot
         if message.from_user is not None:
@@ -148,7 +139,7 @@ async def autoreply(message: Message, command: CommandObject, db: Storage, confi
         accounts = await db.business_accounts_of(user_id)
         reply = texts.AUTOREPLY_SET.format(state=texts.ON_OFF[wanted])
     else:
-        state = any(_auto_reply_on(a, config) for a in accounts)
+        state = any(auto_reply_on(a, config) for a in accounts)
         reply = texts.AUTOREPLY_STATUS.format(state=texts.ON_OFF[state])
     if not any(a.can_reply for a in accounts):
         reply += "\n" + texts.BUSINESS_NO_REPLY_RIGHTS
@@ -213,27 +204,6 @@ async def _owner_values(
     return assistants.agent_values(owner)
 
 
-def _auto_reply_on(account: BusinessAccount | None, config: Config) -> bool:
-    if account is None or account.auto_reply is None:
-        return config.business.auto_reply
-    return account.auto_reply
-
-
-def _belongs(key: Hashable, connection_id: str) -> bool:
-    return isinstance(key, tuple) and str(key[0]).startswith(f"{connection_id}:")
-
-
-async def _conversation(db: Storage, key: str, ts: float, idle_gap: float) -> str:
-    """``{connection}:{chat}:{n}``: the chat's latest conversation, or the next one after a
-    silence longer than the idle gap (as the importers split history)."""
-    latest = await db.latest_conversation(SOURCE, f"{key}:")
-    if latest is None:
-        return f"{key}:1"
-    external_id, last = latest
-    number = int(external_id.rsplit(":", 1)[1])
-    return f"{key}:{number + 1}" if ts - last > idle_gap else external_id
-
-
 async def _schedule_nudge(
     bot: Bot,
     db: Storage,
@@ -245,27 +215,21 @@ async def _schedule_nudge(
     conversation: str,
     customer: str,
 ) -> None:
-    """Nudge the owner nudge_before_seconds before the oldest unanswered message is due."""
+    """Nudge the owner before the oldest unanswered message is due (chats.plan_nudge)."""
     targets = config.service_targets
-    hours = targets.hours()
-    waiting = open_round(await db.conversation_timeline(SOURCE, conversation), hours)
-    if waiting is None:
+    plan = await chats.plan_nudge(db, targets, key, conversation)
+    if plan is None:
         return
-    start, first = waiting
-    target = targets.first_response_seconds if first else targets.next_response_seconds
-    deadline = due_at(hours, start, target)
-    when = due_at(hours, start, target - targets.nudge_before_seconds)
 
-    async def nudge() -> None:
-        still = open_round(await db.conversation_timeline(SOURCE, conversation), hours)
-        if still is None or still[0] != start:
+    async def nudge(plan: Nudge = plan) -> None:
+        if not await chats.still_waiting(db, targets, plan):
             return
-        left = max(0, round(deadline - clock()))
         await bot.send_message(
-            account.user_chat_id, texts.NUDGE.format(customer=escape(customer), seconds=left)
+            account.user_chat_id,
+            texts.NUDGE.format(customer=escape(customer), seconds=plan.seconds_left(clock())),
         )
 
-    scheduler.schedule((key, start), when, nudge)
+    scheduler.schedule(plan.key, plan.when, nudge)
 
 
 async def _answer_customer(
@@ -281,29 +245,26 @@ async def _answer_customer(
     """Answer the customer for the shop, only when the owner allowed it and Telegram grants
     can_reply, and only with a confident match (an abstaining bot should not speak for a shop).
     Stored as role bot: it stops no clock."""
-    if not (_auto_reply_on(account, config) and account.can_reply and suggestion.matches):
+    if not chats.may_auto_reply(account, config, suggestion):
         return False
     key = chat_key(account.id, message.chat.id)
-    sent = []
+    sent: list[tuple[int, str]] = []
     try:
         for part in split_long(suggestion.replies[0]):
             reply = await bot.send_message(
                 message.chat.id, part, business_connection_id=account.id, parse_mode=None
             )
-            sent.append(
-                TimelineMessage(
-                    conversation=conversation,
-                    external_id=f"{key}:{reply.message_id}",
-                    ts=clock(),
-                    role="bot",
-                    sender="csbot",
-                    text=part,
-                    title=message.chat.full_name,
-                )
-            )
+            sent.append((reply.message_id, part))
     except API_ERRORS as exc:
         log.warning("在 %s 自动回复顾客失败，重试后仍失败（%s）", key, describe(exc))
-    await db.add_timeline(SOURCE, sent)
+    await chats.record_auto_reply(
+        db,
+        key=key,
+        conversation=conversation,
+        sent=sent,
+        ts=clock(),
+        customer=message.chat.full_name,
+    )
     return bool(sent)
 
 
@@ -323,18 +284,10 @@ async def _copilot(
     customer), stored as an exchange so the usual buttons (换一个, 语气, 👍👎) work on them."""
     text = message.text or message.caption or ""
     received = clock()
-    exchange = await db.add_exchange(
-        chat_id=account.user_chat_id,
-        user_id=message.from_user.id if message.from_user else None,
-        library=library,
-        text=text,
-        intents=[(m.intent, m.score) for m in suggestion.matches],
-        tone=tone,
-        received_at=received,
-    )
-    quoted = text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
     lines = [
-        texts.COPILOT_HEADER.format(customer=escape(message.chat.full_name), text=escape(quoted))
+        texts.COPILOT_HEADER.format(
+            customer=escape(message.chat.full_name), text=escape(chats.preview(text))
+        )
     ]
     if auto_replied:
         lines.append(texts.COPILOT_AUTO_REPLIED)
@@ -343,13 +296,17 @@ async def _copilot(
     async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
         return await bot.send_message(account.user_chat_id, chunk, reply_markup=markup)
 
-    await deliver(
+    await store_and_deliver(
         send,
         db,
-        exchange=exchange,
-        html="\n".join(lines),
+        chat_id=account.user_chat_id,
+        user_id=message.from_user.id if message.from_user else None,
+        library=library,
+        text=text,
         suggestion=suggestion,
         tone=tone,
+        html="\n".join(lines),
+        received_at=received,
         clock=clock,
     )
 

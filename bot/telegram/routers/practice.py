@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,19 +18,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, User
 
-from bot.assistants import Assistants, LibraryError
+from bot.assistants import LibraryError
+from bot.charts import skills_chart, trainees_chart
 from bot.config import Config
-from bot.practice.drill import Drill, Feedback, feedback_lines, product_brief, summary_lines
-from bot.practice.progress import (
-    RECENT,
-    Session,
-    sessions_from,
-    skills_chart,
-    trainees,
-    trainees_chart,
-    weakest_skill,
-)
-from bot.practice.scenarios import Scenario, load_scenarios
+from bot.practice.coach import Coach, Run, Trainee
+from bot.practice.drill import Feedback, feedback_lines, product_brief, summary_lines
+from bot.practice.progress import RECENT, Session, sessions_from, trainees, weakest_skill
+from bot.practice.scenarios import Scenario
 from bot.practice.scoring import SKILL_NAMES, TIPS
 from bot.storage import Storage
 from bot.telegram import texts
@@ -52,46 +45,14 @@ class PickScenario(CallbackData, prefix="pr"):
 
 
 @dataclass(frozen=True, slots=True)
-class Run:
-    """One trainee's drill in progress and its row in storage."""
-
-    drill: Drill
-    session: int
-    scenario: Scenario
-
-
-class Drills:
-    """The drills in progress by (chat, user), passed to handlers as dispatcher data.
-
-    A Drill holds a clock and a random generator, which FSM storage cannot keep: the FSM state
-    routes the trainee's messages, the Drill itself lives here.
-    """
-
-    def __init__(self, *, rng: random.Random | None = None) -> None:
-        self.runs: dict[tuple[int, int], Run] = {}
-        self.rng = rng  # None: every drill draws its own customer lines
-        self._scenarios: list[Scenario] | None = None
-
-    def scenarios(self, assistants: Assistants) -> list[Scenario]:
-        """The scenarios, loaded once against the configured libraries; raises LibraryError."""
-        if self._scenarios is None:
-            config = assistants.config
-            libraries = {name: config.library_path(name) for name in assistants.names}
-            self._scenarios = load_scenarios(libraries=libraries)
-        return self._scenarios
-
-
-@dataclass(frozen=True, slots=True)
-class _Trainee:
-    """Where one update's drill talks, and what every step of it needs."""
+class _Chat:
+    """Where one update's drill talks: the Coach keeps the drill, this sends its lines."""
 
     bot: Bot
     chat_id: int
     user: User
     state: FSMContext
-    drills: Drills
-    db: Storage
-    clock: Callable[[], float]
+    coach: Coach
 
     @property
     def key(self) -> tuple[int, int]:
@@ -99,7 +60,7 @@ class _Trainee:
 
     @property
     def run(self) -> Run | None:
-        return self.drills.runs.get(self.key)
+        return self.coach.run(self.key)
 
     async def say(self, text: str) -> None:
         await self.bot.send_message(self.chat_id, text)
@@ -109,54 +70,38 @@ class _Trainee:
 
 
 async def practice(
-    message: Message,
-    command: CommandObject,
-    bot: Bot,
-    state: FSMContext,
-    drills: Drills,
-    db: Storage,
-    assistants: Assistants,
-    config: Config,
-    clock: Callable[[], float],
+    message: Message, command: CommandObject, bot: Bot, state: FSMContext, coach: Coach
 ) -> None:
     if message.from_user is None:
         return
-    trainee = _Trainee(bot, message.chat.id, message.from_user, state, drills, db, clock)
-    scenarios = await _scenarios(trainee, assistants)
+    chat = _Chat(bot, message.chat.id, message.from_user, state, coach)
+    scenarios = await _scenarios(chat)
     if scenarios is None:
         return
     wanted = (command.args or "").strip()
-    scenario = next((s for s in scenarios if s.id == wanted.lower()), None)
+    scenario = coach.scenario(wanted) if wanted else None
     if wanted and scenario is None:
         ids = ", ".join(s.id for s in scenarios)
         await message.answer(texts.PRACTICE_UNKNOWN.format(scenario=escape(wanted), ids=ids))
         return
-    if trainee.run is not None:  # a new /practice ends the drill in progress, with its summary
-        await _finish(trainee, trainee.run)
+    if chat.run is not None:  # a new /practice ends the drill in progress, with its summary
+        await _finish(chat, chat.run)
     if scenario is None:
         await message.answer(
             texts.PRACTICE_PICK.format(example=scenarios[0].id), reply_markup=_picker(scenarios)
         )
         return
-    await _begin(trainee, scenario, assistants, config)
+    await _begin(chat, scenario)
 
 
 async def pick(
-    query: CallbackQuery,
-    callback_data: PickScenario,
-    bot: Bot,
-    state: FSMContext,
-    drills: Drills,
-    db: Storage,
-    assistants: Assistants,
-    config: Config,
-    clock: Callable[[], float],
+    query: CallbackQuery, callback_data: PickScenario, bot: Bot, state: FSMContext, coach: Coach
 ) -> None:
     if query.message is None:
         await query.answer()
         return
-    trainee = _Trainee(bot, query.message.chat.id, query.from_user, state, drills, db, clock)
-    scenarios = await _scenarios(trainee, assistants)
+    chat = _Chat(bot, query.message.chat.id, query.from_user, state, coach)
+    scenarios = await _scenarios(chat)
     if scenarios is None:  # broken scenario files: already said so
         await query.answer()
         return
@@ -165,23 +110,16 @@ async def pick(
         await query.answer(texts.BUTTON_STALE, show_alert=True)
         return
     await query.answer()
-    if trainee.run is not None:
-        await _finish(trainee, trainee.run)
-    await _begin(trainee, scenario, assistants, config)
+    if chat.run is not None:
+        await _finish(chat, chat.run)
+    await _begin(chat, scenario)
 
 
-async def answer(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    drills: Drills,
-    db: Storage,
-    clock: Callable[[], float],
-) -> None:
+async def answer(message: Message, bot: Bot, state: FSMContext, coach: Coach) -> None:
     if message.from_user is None or message.text is None:
         return
-    trainee = _Trainee(bot, message.chat.id, message.from_user, state, drills, db, clock)
-    run = trainee.run
+    chat = _Chat(bot, message.chat.id, message.from_user, state, coach)
+    run = chat.run
     if run is None:  # the state outlived its drill
         await state.clear()
         await message.answer(texts.PRACTICE_NOT_RUNNING)
@@ -189,45 +127,31 @@ async def answer(
     if not run.drill.waiting:  # a second message while the first is being scored
         await message.answer(texts.PRACTICE_WAIT)
         return
-    feedback = run.drill.answer(message.text)
-    await db.add_practice_answer(
-        run.session,
-        turn=feedback.turn,
-        seconds=feedback.seconds,
-        total=feedback.score.total,
-        skills={check.skill: check.ratio for check in feedback.score.checks},
-    )
-    await trainee.say(feedback_html(feedback))
-    if trainee.run is not run:  # /stop or another /practice arrived meanwhile
+    feedback = await coach.answer(run, message.text)
+    await chat.say(feedback_html(feedback))
+    if chat.run is not run:  # /stop or another /practice arrived meanwhile
         return
     if run.drill.done:
-        await _finish(trainee, run)
+        await _finish(chat, run)
     else:
-        await _ask(trainee, run)
+        await _ask(chat, run)
 
 
-async def stop(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    drills: Drills,
-    db: Storage,
-    clock: Callable[[], float],
-) -> None:
+async def stop(message: Message, bot: Bot, state: FSMContext, coach: Coach) -> None:
     if message.from_user is None:
         return
-    trainee = _Trainee(bot, message.chat.id, message.from_user, state, drills, db, clock)
-    if trainee.run is None:
+    chat = _Chat(bot, message.chat.id, message.from_user, state, coach)
+    if chat.run is None:
         await state.clear()
         await message.answer(texts.PRACTICE_NOT_RUNNING)
         return
-    await _finish(trainee, trainee.run)
+    await _finish(chat, chat.run)
 
 
-async def busy(message: Message, drills: Drills) -> None:
+async def busy(message: Message, coach: Coach) -> None:
     """Other commands wait until the drill ends, so nothing else talks over the customer."""
     user_id = message.from_user.id if message.from_user else 0
-    run = drills.runs.get((message.chat.id, user_id))
+    run = coach.run((message.chat.id, user_id))
     title = run.scenario.title if run else ""
     await message.answer(texts.PRACTICE_BUSY.format(title=escape(title)))
 
@@ -236,38 +160,20 @@ async def text_only(message: Message) -> None:
     await message.answer(texts.PRACTICE_TEXT_ONLY)
 
 
-async def _scenarios(trainee: _Trainee, assistants: Assistants) -> list[Scenario] | None:
+async def _scenarios(chat: _Chat) -> list[Scenario] | None:
     try:
-        return trainee.drills.scenarios(assistants)
+        return chat.coach.scenarios()
     except LibraryError as exc:
         problems = "\n".join(escape(str(p)) for p in exc.problems[:5])
-        await trainee.say(texts.PRACTICE_BROKEN.format(problems=problems))
+        await chat.say(texts.PRACTICE_BROKEN.format(problems=problems))
         return None
 
 
-async def _begin(
-    trainee: _Trainee, scenario: Scenario, assistants: Assistants, config: Config
-) -> None:
-    targets = config.service_targets
-    drill = Drill(
-        scenario,
-        assistants.get(scenario.library),
-        rng=trainee.drills.rng,
-        clock=trainee.clock,
-        first_target=targets.first_response_seconds,
-        next_target=targets.next_response_seconds,
-        values=assistants.agent_values(trainee.user.id, trainee.user.first_name),
-    )
-    session = await trainee.db.start_practice(
-        user_id=trainee.user.id,
-        user_name=trainee.user.full_name,
-        scenario=scenario.id,
-        level=scenario.level,
-        started_at=trainee.clock(),
-    )
-    run = Run(drill, session, scenario)
-    trainee.drills.runs[trainee.key] = run
-    await trainee.state.set_state(Practising.answering)
+async def _begin(chat: _Chat, scenario: Scenario) -> None:
+    trainee = Trainee(chat.user.id, chat.user.first_name, chat.user.full_name)
+    run = await chat.coach.begin(chat.key, trainee, scenario)
+    await chat.state.set_state(Practising.answering)
+    targets = chat.coach.assistants.config.service_targets
     start = texts.PRACTICE_START.format(
         title=escape(scenario.title),
         level=scenario.level_name,
@@ -277,25 +183,24 @@ async def _begin(
     )
     if scenario.product is not None:
         start += "\n" + escape(product_brief(scenario.product))
-    await trainee.say(start)
-    await _ask(trainee, run)
+    await chat.say(start)
+    await _ask(chat, run)
 
 
-async def _ask(trainee: _Trainee, run: Run) -> None:
+async def _ask(chat: _Chat, run: Run) -> None:
     """Send the customer's next line; its answer is timed from here."""
-    line = run.drill.ask()
-    await trainee.say(texts.PRACTICE_CUSTOMER.format(line=escape(line)))
+    line = chat.coach.ask(run)
+    await chat.say(texts.PRACTICE_CUSTOMER.format(line=escape(line)))
 
 
-async def _finish(trainee: _Trainee, run: Run) -> None:
-    if trainee.drills.runs.get(trainee.key) is not run:  # another update finished it already
+async def _finish(chat: _Chat, run: Run) -> None:
+    summary = await chat.coach.finish(chat.key, run)
+    if summary is None:  # another update finished it already
         return
-    del trainee.drills.runs[trainee.key]
-    await trainee.state.clear()
-    await trainee.db.finish_practice(run.session, finished_at=trainee.clock())
-    first, *rest = summary_lines(run.drill.summary())
+    await chat.state.clear()
+    first, *rest = summary_lines(summary)
     lines = [f"<b>{escape(first)}</b>", *map(escape, rest), "", texts.PRACTICE_NEXT]
-    await trainee.say("\n".join(lines))
+    await chat.say("\n".join(lines))
 
 
 def feedback_html(feedback: Feedback) -> str:
@@ -323,9 +228,7 @@ def _picker(scenarios: Sequence[Scenario]) -> InlineKeyboardMarkup:
 # --- /progress and /trainees -------------------------------------------------------------------
 
 
-async def progress(
-    message: Message, db: Storage, config: Config, drills: Drills, assistants: Assistants
-) -> None:
+async def progress(message: Message, db: Storage, config: Config, coach: Coach) -> None:
     if message.from_user is None:
         return
     sessions = sessions_from(await db.practice_progress(message.from_user.id))
@@ -333,7 +236,7 @@ async def progress(
         await message.answer(texts.PROGRESS_EMPTY)
         return
     timezone = config.service_targets.timezone
-    titles = _titles(drills, assistants)
+    titles = coach.titles()
     shown = sessions[-SESSIONS_SHOWN:]
     lines = [texts.PROGRESS_HEADER.format(count=len(sessions), shown=len(shown), timezone=timezone)]
     for s in shown:
@@ -391,14 +294,6 @@ async def trainees_table(message: Message, db: Storage, config: Config) -> None:
 
 async def managers_only(message: Message) -> None:
     await message.answer(texts.MANAGERS_ONLY)
-
-
-def _titles(drills: Drills, assistants: Assistants) -> dict[str, str]:
-    """Scenario titles by id; ids stand in for them when the scenario files are broken."""
-    try:
-        return {s.id: s.title for s in drills.scenarios(assistants)}
-    except LibraryError:
-        return {}
 
 
 def _local(ts: float, timezone: str) -> str:

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from bot.assistants import Assistants
 from bot.storage import Exchange, Storage
 from bot.telegram import keyboards, texts
-from bot.telegram.delivery import deliver
+from bot.telegram.delivery import store_and_deliver
 from bot.telegram.formatting import split_message, suggestion_html, why_html
 from bot.telegram.routers.prefs import chat_prefs, valid_tone
 from intents import Suggestion
@@ -44,35 +44,24 @@ async def suggest(
     user = message.from_user
     values = assistants.agent_values(user.id, user.first_name) if user else None
     suggestion = assistant.suggest(text, tone=tone, conversation=conversation, values=values)
-    # stored before anything is sent, so a failed send never loses the exchange
-    exchange = (
-        earlier[0]
-        if earlier
-        else await db.add_exchange(
-            chat_id=message.chat.id,
-            user_id=message.from_user.id if message.from_user else None,
-            library=library,
-            text=text,
-            intents=[(m.intent, m.score) for m in suggestion.matches],
-            tone=tone,
-            received_at=received,
-            update_id=update_id,
-        )
-    )
 
     async def send(chunk: str, markup: InlineKeyboardMarkup | None) -> Message:
         return await message.answer(chunk, reply_markup=markup)
 
-    await deliver(
+    await store_and_deliver(
         send,
         db,
-        exchange=exchange,
-        html=suggestion_html(suggestion, tone, assistant.library),
+        chat_id=message.chat.id,
+        user_id=user.id if user else None,
+        library=library,
+        text=text,
         suggestion=suggestion,
         tone=tone,
+        html=suggestion_html(suggestion, tone, assistant.library),
+        received_at=received,
         clock=clock,
         update_id=update_id,
-        first_part=earlier[2] if earlier else 0,
+        earlier=earlier,
     )
 
 

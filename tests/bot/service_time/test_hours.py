@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.config import ConfigError, load_config
-from bot.service_time.hours import BusinessHours, CalendarWarning, HoursError, parse_windows
+from bot.hours import BusinessHours, CalendarWarning, HoursError, parse_windows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from bot.service_time.hours import BusinessHours, HoursError, parse_windows
+from bot.hours import BusinessHours, HoursError, parse_windows
 from bot.service_time.metrics import AGENT, BOT, CUSTOMER, NOBODY, Targets, rounds, summarize
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -14,9 +14,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.report import print_report
 from bot.config import ServiceTargets
 from bot.service_time.report import ReportError, as_csv, as_json, breaches_csv, build_report
-from bot.service_time.report_cli import print_report
 from bot.storage import TimelineMessage, open_storage
 from bot.storage_url import parse_database
 

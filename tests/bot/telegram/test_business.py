@@ -18,7 +18,7 @@ from aiogram.types import BusinessBotRights, BusinessConnection, Chat, Message, 
 
 from bot.assistants import Assistants
 from bot.config import BusinessSettings, ServiceTargets
-from bot.service_time.hours import BusinessHours, parse_windows
+from bot.hours import BusinessHours, parse_windows
 from bot.service_time.metrics import AGENT, BOT, CUSTOMER
 from bot.service_time.report import build_report
 from bot.storage import open_storage

@@ -4,10 +4,10 @@ presses and a lone surrogate, as a fault-injection run sends them over HTTP."""
 import sqlite3
 
 from bot.telegram import texts
-from tests.bot.telegram.test_e2e import CHAT, TOKEN, api, start_bot, stop_bot  # noqa: F401
+from tests.bot.telegram.test_e2e import CHAT, TOKEN, start_bot, stop_bot
 
 
-async def test_csbot_run_refuses_crafted_presses_and_answers_a_lone_surrogate(api, tmp_path):  # noqa: F811
+async def test_csbot_run_refuses_crafted_presses_and_answers_a_lone_surrogate(api, tmp_path):
     bot = await start_bot(api, tmp_path)
     try:
         await api.wait_for("getMe", timeout=60)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.practice.coach import Coach
 from bot.practice.progress import RECENT, Session, sessions_from, trainees, weakest_skill
 from bot.practice.scenarios import Scenario
 from bot.practice.scoring import SKILL_NAMES, TIPS, WEIGHTS
 from bot.telegram import texts
-from bot.telegram.routers.practice import Drills
 from tests.bot.telegram.conftest import ADMIN, MANAGER, STAFF, STRANGER, Harness
 
 T0 = 1_709_258_400.0  # 2024-03-01 10:00:00 in Shanghai
@@ -35,11 +35,11 @@ class Clock:
 class Trainer:
     bot: Harness
     clock: Clock
-    drills: Drills
+    drills: Coach
 
     @property
     def scenario(self) -> Scenario:
-        return next(s for s in self.drills.scenarios(self.bot.dp["assistants"]) if s.id == SCENARIO)
+        return next(s for s in self.drills.scenarios() if s.id == SCENARIO)
 
     def good_answer(self, turn: int) -> str:
         """The library's own first reply for the turn's needs: what a model agent would send."""
@@ -53,9 +53,10 @@ class Trainer:
 
 @pytest.fixture
 def trainer(harness: Harness) -> Trainer:
-    clock, drills = Clock(), Drills(rng=random.Random(5))
+    clock = Clock()
+    drills = Coach(harness.dp["assistants"], harness.storage, clock=clock, rng=random.Random(5))
     harness.dp["clock"] = clock
-    harness.dp["drills"] = drills
+    harness.dp["coach"] = drills
     return Trainer(harness, clock, drills)
 
 
@@ -69,7 +70,7 @@ async def _rows(harness: Harness, sql: str) -> list[tuple]:
 async def test_practice_without_an_id_offers_every_scenario_easiest_first(trainer):
     await trainer.bot.send("/practice")
     [offer] = trainer.bot.session.sent()
-    scenarios = trainer.drills.scenarios(trainer.bot.dp["assistants"])
+    scenarios = trainer.drills.scenarios()
     assert offer.text == texts.PRACTICE_PICK.format(example=scenarios[0].id)
     buttons = [row[0] for row in offer.reply_markup.inline_keyboard]
     assert all(len(row) == 1 for row in offer.reply_markup.inline_keyboard)

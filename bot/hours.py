@@ -164,3 +164,30 @@ class BusinessHours:
             ]
         )
         return offsets[inverse].reshape(when.shape)
+
+
+def due_at(hours: BusinessHours, start: float, seconds: float) -> float:
+    """The wall-clock time when ``seconds`` of business time have passed since ``start``.
+
+    >>> due_at(BusinessHours(), 1000.0, 15)
+    1015.0
+    """
+    seconds = max(seconds, 0.0)
+    if hours.all_day or seconds == 0:
+        return start + seconds
+    open_per_day = sum(end - begin for begin, end in hours.windows)
+    low, high = start + seconds, start + (seconds // open_per_day + 2) * DAY + seconds
+
+    def passed(t: float) -> float:
+        return float(hours.seconds_between(np.array([start]), np.array([t]))[0])
+
+    while passed(high) < seconds:  # closed days (国庆, weekends) push the deadline further
+        high += 7 * DAY
+
+    while high - low > 0.01:  # business time only grows with wall time, so bisect
+        middle = (low + high) / 2
+        if passed(middle) >= seconds:
+            high = middle
+        else:
+            low = middle
+    return high

@@ -18,9 +18,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bot.cli_common import ChineseHelp, ConfigOption, err, fail, get_config, out
+from bot.cli.common import ChineseHelp, ConfigOption, err, fail, get_config, out
+from bot.cli.learn import quick_phrases_command
 from bot.config import Config
-from bot.learning.cli import quick_phrases_command
 from bot.service_time.imports import History, ImportFileError, read_csv, read_telegram_export, store
 from bot.storage import DATABASE_ERRORS, open_storage
 

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli.common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
-from bot.service_time.hours import CalendarWarning
+from bot.hours import CalendarWarning
 from bot.service_time.metrics import Summary
 from bot.service_time.report import (
     ALL,

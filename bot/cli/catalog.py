@@ -21,7 +21,8 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from bot.cli_common import ChineseHelp, ConfigOption, err, fail, get_config, out
+from bot.cli.common import ChineseHelp, ConfigOption, err, fail, get_config, out
+from bot.textfiles import decode
 from intents.catalog import CatalogError, load_catalog
 
 catalog_app = typer.Typer(
@@ -53,12 +54,10 @@ _WEIGHT = re.compile(
 def _read_text(path: Path) -> str:
     if not path.is_file():
         raise ValueError(f"{path}: 找不到这个文件")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return decode(path.read_bytes())
+    except UnicodeDecodeError:
+        pass
     raise ValueError(f"{path}: 读不了这个文件：请另存为 UTF-8 或 GBK 编码的 CSV")
 
 

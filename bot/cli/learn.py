@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli_common import ConfigOption, err, fail, get_config, out
+from bot.cli.common import ConfigOption, err, fail, get_config, out
 from bot.config import Config
 from bot.learning import learned_file, quick_phrases
 from bot.learning.propose import Learner, Proposals, rounds

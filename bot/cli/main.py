@@ -23,8 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from bot.catalog_cli import catalog_app
-from bot.cli_common import (
+from bot.cli.catalog import catalog_app
+from bot.cli.common import (
     CommandLine,
     ConfigOption,
     err,
@@ -33,10 +33,10 @@ from bot.cli_common import (
     get_config,
     out,
 )
+from bot.cli.imports import import_app
+from bot.cli.learn import learn_command
+from bot.cli.report import report_command
 from bot.config import SHIPPED_PHRASES, Config
-from bot.learning.cli import learn_command
-from bot.service_time.import_cli import import_app
-from bot.service_time.report_cli import report_command
 from intents import Assistant, LibraryError, Suggestion, normalize
 from intents.context import Conversation
 from intents.library import TONES, check_library
@@ -718,7 +718,7 @@ def practice(
     """练习模式：助手扮演顾客，计时、打分，并说明哪里可以更好。"""
     import asyncio
 
-    from bot.practice.console import UnknownScenario, run_console
+    from bot.cli.practice import UnknownScenario, run_console
     from bot.storage import DATABASE_ERRORS, StorageUnavailableError
 
     settings = get_config(config)
