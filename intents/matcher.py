@@ -35,10 +35,27 @@ DEFAULT_THRESHOLD = 0.52
 #: Once one need clears the threshold, another clause of the same message needs only this much:
 #: a message that asks one thing clearly usually asks its other things in earnest too.
 DEFAULT_COMPANION_THRESHOLD = 0.40
+#: A companion from a clause that states rather than asks (我老婆说颜色也不太适合我 beside
+#: 可以退吧) is context, not a need, unless it is this sure on its own.
+DEFAULT_STATEMENT_BAR = 0.9
+#: Needs a customer states rather than asks (收到有个洞, 打开一盒有杂质): a statement of them
+#: stands beside a question.
+STATED_NEEDS = ("after_sales",)
+#: Needs whose plain statement is the ask (这个大的我退了, 我也是醉了, 我再看看); any other
+#: need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this much.
+STATED_ASKS = ("after_sales", "complaint", "hesitation", "size", "color")
+DEFAULT_STATEMENT_THRESHOLD = 0.7
+#: A long clause can carry a second need (什么时候送货别跟我说这些…: shipping and a complaint)
+#: when that need names its own keyword and scores this much, in a clause this long.
+DEFAULT_SECOND_THRESHOLD = 0.5
+SECOND_MIN_CHARS = 10
+#: A topic's keywords (一擦, 不吸水 under a defect topic) speak for its intent at this share of
+#: the intent's own keywords: they are narrower, and some are common words.
+TOPIC_KEYWORDS = 0.5
 #: How much the nearest example, the intent's feature profile and its keywords each count.
 DEFAULT_WEIGHTS = (0.6, 1.5, 1.0)
 #: The linear model's share of a class's score, beside the nearest examples, profile and keywords.
-DEFAULT_VOTE = 0.4
+DEFAULT_VOTE = 0.3
 #: How many nearest examples (by weighted feature overlap) rapidfuzz scores for each clause.
 DEFAULT_CANDIDATES = 16
 #: A message is matched clause by clause; past this many clauses the rest is context, not asks.
@@ -46,7 +63,7 @@ MAX_CLAUSES = 8
 #: Share of the clause's feature weight an example must cover to be scored as a neighbour.
 _MIN_OVERLAP = 0.15
 #: Up to this many postings a plain loop adds them up faster than numpy's fixed costs.
-_PYTHON_POSTINGS = 3_000
+_PYTHON_POSTINGS = 64
 #: Features in more than this share of examples (吗, 的, 我, and in big libraries their stock
 #: phrases) say little about the intent, and their long posting lists cost the most.
 _STOP_SHARE = 0.1
@@ -66,6 +83,19 @@ _LEADING_COURTESY = re.compile(
     r"^(?:(?:亲)?(?:你好|您好|在吗|在不在|在么|在嘛|哈喽)(?:亲|呀|啊)?"
     r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?)"
     r"(?=[\u4e00-\u9fff]{3})"
+)
+# a clause asks when it has a question word or particle, or a request (帮我…, 能…吗, 有没有)
+_ASKS = re.compile(
+    r"[吗么嘛呢吧不没否?]$|吗|什么|啥|怎么|咋|多少|几|哪|谁|为何|为什么|如何|能不能|可不可以|可以"
+    r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我(?![妈爸老家儿女朋])|能否|求|想问|问下|问一下"
+    r"|(.)不\1|(.)唔\2|还有|需要|要求|申请|尽快|赶紧|快点|多久|多长|多大|还是|是否|咩|发我|贵"
+    r"|\b(?:is|are|do|does|can|could|will|would|any|how|what|when|where|which|why)\b"
+)
+#: "Nothing more" beside another clause (没了,谢谢; 不需要了,谢谢) closes the chat; it asks for
+#: no stock and hesitates about nothing.
+_NOTHING_MORE = re.compile(
+    r"(?:那|嗯|哦|好的?)?(?:没|没有|不用|不需要|不要|没事|没别的|没其他|没其它|没什么|就这些|就这样)"
+    r"(?:了|啦|的了|事了|问题了|别的了)?(?:吧)?"
 )
 #: A clause of nothing but acknowledgements (好的, 嗯嗯, 是的, 知道了, ok) asks nothing; thanks
 #: and closings (谢谢, 拜, 没事了, 就这样吧) are goodbyes, not among them.
@@ -134,6 +164,9 @@ class Matcher:
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         cache_size: int = 4096,
         vote: float = DEFAULT_VOTE,
+        statement_bar: float = DEFAULT_STATEMENT_BAR,
+        second_threshold: float = DEFAULT_SECOND_THRESHOLD,
+        statement_threshold: float = DEFAULT_STATEMENT_THRESHOLD,
         cache_dir: Path | None = None,
     ) -> None:
         self.library = library
@@ -142,12 +175,17 @@ class Matcher:
         self.candidates = candidates
         self.weights = weights
         self.vote_share = vote
+        self.statement_bar = statement_bar
+        self.second_threshold = second_threshold
+        self.statement_threshold = statement_threshold
         self._cache_dir = cache_dir
         terms = [*library.terms, *(k for i in library.intents for k in i.keywords)]
         terms += [k for t in library.topics for k in t.keywords]
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
+        self._stated = self._social | set(STATED_NEEDS)
+        self._stated_asks = self._social | set(STATED_ASKS)
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
@@ -185,6 +223,7 @@ class Matcher:
             if self.vote_share > 0 and len(set(owners)) > 1
             else None
         )
+        classes = len(self._ids) + 1
         n = len(codes)
         df = np.zeros(len(feature_ids), dtype=np.int64)
         for row in rows:
@@ -197,14 +236,17 @@ class Matcher:
             for f in row:
                 postings[f].append(e)
         self._feature_ids = feature_ids
+        vote_weights = np.zeros((len(feature_ids), 0))
+        if self._vote is not None:  # the vote's weights in the matcher's feature order, once
+            vocabulary = self._vote.vocabulary
+            order = np.array([vocabulary.get(f, -1) for f in feature_ids], dtype=np.intp)
+            padded = np.vstack([self._vote.weights, np.zeros((1, classes), np.float32)])
+            vote_weights = padded[order]
         # single syllables and characters are kept for the profile but are too common to
         # retrieve examples by
         self._retrieves = [len(f) > 1 and f[0] != _CHAR for f in feature_ids]
         self._posting_lists = postings
         self._postings = [np.array(p, dtype=np.intp) for p in postings]
-        self._posting_weights = [
-            np.full(len(p), w) for p, w in zip(postings, self._idf, strict=True)
-        ]
         self._idf_list = self._idf.tolist()
         self._owner_list = self._owners.tolist()
         self._norms = np.array(
@@ -213,27 +255,43 @@ class Matcher:
         self._norm_list = self._norms.tolist()
         # how strongly each feature speaks for each intent (last column: out of scope),
         # smoothed so a feature seen once is not taken as proof
-        classes = len(self._ids) + 1
         counts = np.zeros((len(feature_ids), classes), dtype=np.float64)
         for owner, row in zip(self._owners, rows, strict=True):
             counts[row, owner] += 1.0
         profile = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * classes)
-        self._weighted_profile = profile * self._idf[:, None]
-        # the features worth looking up: known, and not too common to say anything
-        self._useful = {f: i for f, i in feature_ids.items() if self._idf[i] > 0}
+        weighted_profile = profile * self._idf[:, None]
+        # the profile, the vote's weights and idf side by side, summed in one pass per clause
+        self._joint = np.hstack([weighted_profile, vote_weights, self._idf[:, None]])
         self._unseen_idf = float(np.log((n + 1) / 0.5))
 
     def _build_keywords(self) -> None:
         self._keywords: dict[str, list[tuple[int, str]]] = {}
+        self._keyword_evidence: list[dict[str, float]] = []  # per intent: keyword → evidence
         for k, intent in enumerate(self.library.intents):
-            for keyword in map(normalize, intent.keywords):
+            # a topic's keywords (一擦, 不吸水 under a defect topic) speak for its intent too
+            own = set(map(normalize, intent.keywords))
+            topical = {normalize(w) for t in intent.topics for w in t.keywords} - own
+            self._keyword_evidence.append(
+                {
+                    w: _keyword_weight(w) * (TOPIC_KEYWORDS if w in topical else 1.0)
+                    for w in own | topical
+                }
+            )
+            for keyword in sorted(own) + sorted(topical):
                 code = phonetic(keyword).replace(" ", "")
                 if code:
                     self._keywords.setdefault(code, []).append((k, keyword))
-        # by first code character, longest first: 七天无理由 wins over 七天 at the same place
+        # by the first two sounds, longest first (七天无理由 wins over 七天 at the same place),
+        # then the one-sound keywords of the first: a clause looks up a short list per place
+        self._keyword_singles: dict[str, list[str]] = {}
         self._keyword_starts: dict[str, list[str]] = {}
         for code in sorted(self._keywords, key=len, reverse=True):
-            self._keyword_starts.setdefault(code[0], []).append(code)
+            if len(code) > 1:
+                self._keyword_starts.setdefault(code[:2], []).append(code)
+            else:
+                self._keyword_singles.setdefault(code, []).append(code)
+        for start, codes in self._keyword_starts.items():
+            codes += self._keyword_singles.get(start[0], [])
 
     def _clause(self, text: str) -> _Clause:
         words = tuple(self.segmenter.cut(text)) if text else ()
@@ -251,13 +309,31 @@ class Matcher:
                     found[m.intent] = replace(m, position=position) if position else m
                 elif m.score > found[m.intent].score:
                     found[m.intent] = replace(m, position=found[m.intent].position)
+        # a message that asks nothing (已经付款了, 收到货味道不错) needs more to have a need
+        if not ("?" in text or "？" in text or any(_ASKS.search(c) for c in clauses)):
+            found = {i: m for i, m in found.items() if self._stated_need(m)}
         ranked = sorted(found.values(), key=lambda m: -m.score)
         if not ranked or ranked[0].score < self.threshold:
             return []
+        ranked = ranked[:1] + [m for m in ranked[1:] if self._stands(m, len(clauses))]
         # 在吗,包邮吗: the greeting is real, but the ask is what the customer needs answered first
         asks = any(m.intent not in self._social and m.score >= self.threshold for m in ranked)
         ranked.sort(key=lambda m: asks and m.intent in self._social)  # stable: scores order stays
         return ranked[:limit]
+
+    def _stated_need(self, match: Match) -> bool:
+        """Whether a need read from a message that asks nothing is one all the same."""
+        return match.score >= self.statement_threshold or match.intent in self._stated_asks
+
+    def _stands(self, companion: Match, clauses: int) -> bool:
+        """Whether a need beside the message's first stands on evidence of its own."""
+        if clauses > 1 and _NOTHING_MORE.fullmatch(companion.clause):
+            return False  # 没了,谢谢: no more questions
+        if companion.score >= self.statement_bar:
+            return True
+        if companion.intent in self._social:  # 盒子还在 is no 在吗: a courtesy names its words
+            return bool(companion.keywords)
+        return companion.intent in self._stated or bool(_ASKS.search(companion.clause))
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
         return tuple(self._match_clause(self._clause(text)))
@@ -276,7 +352,7 @@ class Matcher:
         if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
         e = examples.get(k, -1)
-        return [
+        found = [
             Match(
                 intent=self._ids[k],
                 score=round(best, 3),
@@ -288,6 +364,23 @@ class Matcher:
                 runner_up_score=round(float(score[runner]), 3) if runner is not None else 0.0,
             )
         ]
+        if (
+            runner is not None
+            and runner in hits
+            and score[runner] >= self.second_threshold
+            and len(clause.text) >= SECOND_MIN_CHARS
+        ):
+            r = examples.get(runner, -1)
+            found.append(
+                Match(
+                    intent=self._ids[runner],
+                    score=round(float(score[runner]), 3),
+                    clause=clause.text,
+                    example=self._texts[r] if r >= 0 else "",
+                    keywords=tuple(hits[runner]),
+                )
+            )
+        return found
 
     def _score(self, clause: _Clause) -> tuple[np.ndarray, dict[int, int], dict[int, list[str]]]:
         """Per class (the intents, then out of scope): score; nearest examples; keyword hits.
@@ -300,14 +393,15 @@ class Matcher:
         evidence = np.zeros((3, len(self._ids) + 1))
         nearest: dict[int, tuple[float, int]] = {}
         features = _features(clause)
-        useful = [i for i in map(self._useful.get, features) if i is not None]
+        known = [i for i in map(self._feature_ids.get, features) if i is not None]
+        useful = [i for i in known if self._idf_list[i] > 0]
         if useful:
-            idf = self._idf_list
-            unseen = (len(features) - len(features & self._feature_ids.keys())) * self._unseen_idf
-            total = sum(idf[i] for i in useful)
-            evidence[1] = self._weighted_profile[useful].sum(axis=0) * (
-                w_profile / (total + unseen)
-            )
+            # one pass over the clause's rows: the profile, then the vote's margins, then idf
+            # (features too common to count have no profile weight and no idf)
+            joint = self._joint[known].sum(axis=0)
+            classes = len(self._ids) + 1
+            unseen = (len(features) - len(known)) * self._unseen_idf
+            evidence[1] = joint[:classes] * (w_profile / (joint[-1] + unseen))
             retrieving = [i for i in useful if self._retrieves[i]] or useful
             owners = self._owner_list
             for similarity, e in self._nearest(clause, retrieving):
@@ -318,13 +412,15 @@ class Matcher:
                 evidence[0, owner] = similarity * w_knn
         hits = self._keyword_hits(clause)
         for k, words in hits.items():
-            evidence[2, k] = max(map(_keyword_weight, words)) * w_keywords
+            evidence[2, k] = w_keywords * max(map(self._keyword_evidence[k].__getitem__, words))
         np.minimum(evidence, 1.0, out=evidence)
         examples = {owner: e for owner, (_, e) in nearest.items()}
         score = 1.0 - (1.0 - evidence).prod(axis=0)
         if self._vote is not None and useful:
             share = self.vote_share
-            score = (1.0 - share) * score + share * self._vote.probabilities(features)
+            z = joint[classes:-1] + self._vote.bias
+            z = np.exp(z - z.max())
+            score = (1.0 - share) * score + (share / z.sum()) * z
         return score, examples, hits
 
     def _nearest(self, clause: _Clause, ids: list[int]) -> list[tuple[float, int]]:
@@ -348,12 +444,14 @@ class Matcher:
             scored = [
                 (2 * o / (norms[e] + query_norm), e) for e, o in overlap.items() if o >= floor
             ]
-        else:  # long posting lists (100k-example libraries): let numpy add them up
-            candidates, slot = np.unique(
-                np.concatenate([self._postings[f] for f in ids]), return_inverse=True
+        else:  # long posting lists: numpy adds them up in one pass over the examples
+            counts = np.bincount(
+                np.concatenate([self._postings[f] for f in ids]),
+                weights=np.repeat(self._idf[ids], [len(p) for p in postings]),
+                minlength=len(norms),
             )
-            weights = np.concatenate([self._posting_weights[f] for f in ids])
-            f1 = 2 * np.bincount(slot, weights=weights) / (self._norms[candidates] + query_norm)
+            candidates = np.flatnonzero(counts >= _MIN_OVERLAP * query_norm)
+            f1 = 2 * counts[candidates] / (self._norms[candidates] + query_norm)
             if len(candidates) > self.candidates:
                 best = np.argpartition(f1, -self.candidates)[-self.candidates :]
                 candidates, f1 = candidates[best], f1[best]
@@ -379,11 +477,11 @@ class Matcher:
         code, text = clause.code, clause.text
         plain = text.replace(" ", "")
         aligned = len(code) == len(plain)
-        starts = self._keyword_starts
+        starts, singles = self._keyword_starts, self._keyword_singles
         i = 0
         while i < len(code):
             step = 1
-            for kw_code in starts.get(code[i], ()):
+            for kw_code in starts.get(code[i : i + 2]) or singles.get(code[i], ()):
                 if not code.startswith(kw_code, i):
                     continue
                 span = plain[i : i + len(kw_code)] if aligned else None

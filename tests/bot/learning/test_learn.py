@@ -17,6 +17,7 @@ from bot.learning import learned_file
 from bot.learning.propose import Asked, Learner, rounds
 from bot.storage import LearningRows
 from intents import LibraryError, Matcher, load_library
+from intents.normalize import normalize
 from tests.bot.learning import shop_history
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -116,8 +117,13 @@ def test_file_holds_evidence_and_unplaced_groups_under_ignored_keys(shop: Path):
     # the history's address changes the library still misses, under the topic the agents'
     # replies answer, each with how often it was asked and what the agent said
     address = learned[("shipping", None)]
-    changes = set(shop_history.NEEDS[1].history)
-    asked_for = changes | set(shop_history.NEEDS[0].history)  # 到哪了 shares the intent
+    # proposals are written in the engine's normal form (宝贝到哪啦 → 宝贝到哪)
+    changes = {normalize(t) for t in shop_history.NEEDS[1].history} | set(
+        shop_history.NEEDS[1].history
+    )
+    asked_for = changes | {
+        normalize(t) for t in shop_history.NEEDS[0].history
+    }  # 到哪了 shares the intent
     assert set(address["examples"]) <= asked_for and set(address["examples"]) & changes
     top = max((e for e in address["evidence"] if e["example"] in changes), key=lambda e: e["asked"])
     assert top["example"] in address["examples"] and top["asked"] >= 2
@@ -166,15 +172,16 @@ def test_bad_since_and_missing_database_say_what_to_do(tmp_path: Path, shop: Pat
 def test_disliked_suggestion_is_not_counted_as_known():
     library = load_library(PHRASES)
     learner = Learner(library)
-    # the library reads 我的东西到哪里了 as after_sales; staff said no, and agents answered shipping
+    # staff said no to an after_sales suggestion for 我那单咋样了, and agents answered shipping
+    # (the shipped library now reads 我的东西到哪里了 as shipping itself)
     reply = "亲，物流显示还在运输中，预计后天到，请耐心等等～"
-    asked = "我的东西到哪里了"
+    asked = "我那单咋样了"
     rows = LearningRows(
         [(1, 0, asked), (1, 1, reply), (2, 0, asked), (2, 1, reply)], [(asked, ("after_sales",))]
     )
     proposals = learner.propose(rounds(rows))
     placed = {e.example: g.intent for g in proposals.learned for e in g.examples}
-    assert placed == {"我的东西到哪里了": "shipping"}
+    assert placed == {asked: "shipping"}
     evidence = proposals.learned[0].examples[0]
     assert (evidence.asked, evidence.disliked) == (3, 1)
 

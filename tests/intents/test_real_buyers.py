@@ -1,0 +1,85 @@
+"""Real buyers write short, unpunctuated, elliptical messages full of context and courtesies.
+
+Every message here is invented in the style of real Taobao/JD chats (none is a corpus line):
+typos, 繁體, 全角, pinyin, emoji, pasted platform lines and acknowledgements. Each one failed
+before companion needs had to stand on their own evidence, statements that ask nothing had to
+be sure, and a long clause could carry a second need.
+"""
+
+import pytest
+
+from intents import Matcher
+
+
+def needs(matcher: Matcher, message: str) -> list[str]:
+    return [m.intent for m in matcher.match(message, limit=5)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "没了，谢谢",
+        "沒了，謝謝😊",  # 繁體 and an emoji
+        "不需要了，谢谢",
+        "没有了 谢谢亲",
+        "没别的了，谢谢啦",
+    ],
+)
+def test_nothing_more_beside_thanks_is_a_goodbye(matcher, message):
+    """没了 answers 还有别的问题吗: it asks for no stock and hesitates about nothing."""
+    assert needs(matcher, message) == ["goodbye"]
+
+
+@pytest.mark.parametrize(
+    ("message", "need"),
+    [
+        (
+            "上周买的鞋子，穿了一天脚后跟磨破了，我朋友说颜色也一般，想退掉，盒子还在，能退吗",
+            "after_sales",
+        ),
+        ("我是老顾客了，上次买的裤子质量挺好，这次想问问外套能便宜点吗", "price"),
+    ],
+)
+def test_a_stray_word_in_a_long_message_adds_no_companion(matcher, message, need):
+    """颜色也一般 and 质量挺好 are the story; 盒子还在 is no 在吗."""
+    assert needs(matcher, message) == [need]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "已经付款了哦",
+        "收到货了味道还行",
+        "对的中通快递",
+        "好评已经给了亲",
+        "我先拍了",
+        "是了",
+        "嗯嗯好",
+        "咨询订单号:[订单x] 商品ID:[数字x] 好的",  # a pasted JD card, then an acknowledgement
+    ],
+)
+def test_statements_and_acknowledgements_ask_nothing(matcher, message):
+    assert needs(matcher, message) == []
+
+
+def test_a_long_clause_carries_a_second_need(matcher):
+    """An angry ask about shipping is two needs, though the buyer never paused."""
+    found = needs(matcher, "什么时候能发货别再拖了我都等了一个星期了太过分了")
+    assert set(found) == {"shipping", "complaint"}
+
+
+@pytest.mark.parametrize(
+    ("message", "need"),
+    [
+        ("3 件 199 是吧", "price"),
+        ("６盒３００包邮吗", "price"),  # 全角 digits
+        ("两瓶 88 对吧", "price"),
+        ("一用就掉毛", "after_sales"),  # a defect described, not named
+        ("baoyou ma 😊", "price"),  # pinyin and an emoji
+        ("怕里面酒精太多", "fabric"),
+        ("有单独的盖子卖吗", "stock"),
+    ],
+)
+def test_short_real_phrasings(matcher, message, need):
+    found = needs(matcher, message)
+    assert found[:1] == [need], found
