@@ -18,7 +18,7 @@ from intents.facts import (
     size_fits,
 )
 from intents.library import TONES, Library, LibraryError, Reply, check_replies
-from intents.matcher import Match, Matcher, split_clauses
+from intents.matcher import Match, Matcher, asks_nothing, split_clauses
 from intents.normalize import normalize
 from intents.render import render
 from intents.topics import TopicChooser
@@ -139,7 +139,10 @@ class Assistant:
             remembered = current.id if current is not None else None
             conversation.remember(remembered, tuple(needs), pinned=pinned, source=source)
         if not needs:
-            options: _Options = [(r, None) for r in self._ordered(self.library.fallback, tone, "")]
+            # 好的 asks nothing: an acknowledgement is answered in kind, not with 没看明白
+            quiet = self.library.acknowledged if asks_nothing(text) else ()
+            unclear = quiet or self.library.fallback
+            options: _Options = [(r, None) for r in self._ordered(unclear, tone, "")]
             replies = self._pick(options, count, variant, values)
             return Suggestion(text, (), replies, current, source)
         answered = list(zip(needs, matches, strict=True))

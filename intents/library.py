@@ -16,6 +16,7 @@ __all__ = [
     "ABSOLUTE_WORDS",
     "ASCII_PUNCTUATION",
     "FULL_WIDTH",
+    "KEY_ACKNOWLEDGED",
     "KEY_DEFAULTS",
     "KEY_DESCRIPTION",
     "KEY_EVIDENCE",
@@ -70,6 +71,8 @@ KEY_NAME = "name"
 KEY_DEFAULTS = "defaults"
 KEY_TERMS = "terms"
 KEY_FALLBACK = "fallback"
+# replies to a message that asks nothing (好的, 嗯嗯, 收到): the chat goes on, no question is asked
+KEY_ACKNOWLEDGED = "acknowledged"
 KEY_OUT_OF_SCOPE = "out_of_scope"
 KEY_INTENTS = "intents"
 # a learned file (csbot learn, csbot import quick-phrases) adds to intents defined elsewhere:
@@ -107,6 +110,7 @@ _TOP_KEYS = {
     KEY_DEFAULTS,
     KEY_TERMS,
     KEY_FALLBACK,
+    KEY_ACKNOWLEDGED,
     KEY_OUT_OF_SCOPE,
     KEY_INTENTS,
     KEY_LEARNED,
@@ -245,6 +249,7 @@ class Library:
     defaults: Mapping[str, str] = field(default_factory=dict)
     terms: tuple[str, ...] = ()
     fallback: tuple[Reply, ...] = ()
+    acknowledged: tuple[Reply, ...] = ()
     out_of_scope: tuple[str, ...] = ()
     sources: tuple[Path, ...] = ()
     product_replies: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict)
@@ -273,6 +278,7 @@ class Library:
     def all_replies(self) -> Iterator[Reply]:
         """Every reply a customer may receive: fallback, intents' and topics'."""
         yield from self.fallback
+        yield from self.acknowledged
         for intent in self.intents:
             yield from intent.replies
             for topic in intent.topics:
@@ -488,6 +494,7 @@ class _Reader(YamlReader):
         self.default_lines: dict[str, tuple[Path, int]] = {}
         self.terms: list[str] = []
         self.fallback: list[Reply] = []
+        self.acknowledged: list[Reply] = []
         self.out_of_scope: list[str] = []
         self.product_replies: dict[str, list[Reply]] = {}
         self.fact_topics: list[tuple[str, Path, int]] = []
@@ -520,6 +527,8 @@ class _Reader(YamlReader):
         self.out_of_scope += self.strings(top.get(KEY_OUT_OF_SCOPE), KEY_OUT_OF_SCOPE)
         if KEY_FALLBACK in top:
             self.fallback += self.replies(top[KEY_FALLBACK], KEY_FALLBACK)
+        if KEY_ACKNOWLEDGED in top:
+            self.acknowledged += self.replies(top[KEY_ACKNOWLEDGED], KEY_ACKNOWLEDGED)
         if KEY_LEARNED in top:
             self.read_learned(top[KEY_LEARNED])
         if KEY_PRODUCT_REPLIES in top:
@@ -753,7 +762,11 @@ class _Reader(YamlReader):
 
     def all_replies(self) -> list[Reply]:
         """Every reply read so far, whether or not the library is whole."""
-        replies = [*self.fallback, *(r for i in self.intents for r in i.replies)]
+        replies = [
+            *self.fallback,
+            *self.acknowledged,
+            *(r for i in self.intents for r in i.replies),
+        ]
         replies += [r for i in self.intents for t in i.topics for r in t.replies]
         return replies + [r for rs in self.product_replies.values() for r in rs]
 
@@ -780,7 +793,11 @@ class _Reader(YamlReader):
             )
         if not self.intents and not self.problems:
             self.problems.append(Problem(path, 0, "话术库里没有意图"))
-        replies = [*self.fallback, *(r for i in self.intents for r in i.replies)]
+        replies = [
+            *self.fallback,
+            *self.acknowledged,
+            *(r for i in self.intents for r in i.replies),
+        ]
         replies += [r for i in self.intents for t in i.topics for r in t.replies]
         for reply in replies:
             for name in placeholders(reply.text):
@@ -815,6 +832,7 @@ class _Reader(YamlReader):
             defaults=dict(self.defaults),
             terms=tuple(dict.fromkeys(self.terms)),
             fallback=tuple(self.fallback),
+            acknowledged=tuple(self.acknowledged),
             out_of_scope=tuple(dict.fromkeys(self.out_of_scope)),
             sources=tuple(self.sources),
             product_replies={k: tuple(v) for k, v in self.product_replies.items()},

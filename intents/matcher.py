@@ -27,6 +27,7 @@ __all__ = [
     "MAX_CLAUSES",
     "Match",
     "Matcher",
+    "asks_nothing",
     "split_clauses",
 ]
 
@@ -103,6 +104,16 @@ _ACKNOWLEDGEMENT = re.compile(
     r"(?:好+|的|嗯+|恩+|哦+|噢+|喔+|额|哈+|行|对|是|了|啦|呀|吧|呢|滴|哒|ok|okay|k"
     r"|知道|明白|收到|了解|懂|可以|那好|那行|亲| )+"
 )
+
+
+def asks_nothing(text: str) -> bool:
+    """Whether a message is a bare acknowledgement (好的, 嗯嗯, 收到了亲), asking nothing.
+
+    >>> asks_nothing("好的好的"), asks_nothing("嗯嗯 收到"), asks_nothing("好的 包邮吗")
+    (True, True, False)
+    """
+    clauses = split_clauses(normalize(text))
+    return bool(clauses) and all(_ACKNOWLEDGEMENT.fullmatch(c) for c in clauses)
 
 
 @dataclass(frozen=True, slots=True)

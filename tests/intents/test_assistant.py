@@ -66,3 +66,16 @@ def test_two_topics_of_one_intent_are_both_answered(assistant, message, answers)
 def test_without_a_product_a_size_question_asks_which_one_before_recommending(assistant, tone):
     first = assistant.suggest("170 120斤穿多大码", tone=tone).replies[0]
     assert "链接" in first, first  # no size is promised that no size chart backs
+
+
+@pytest.mark.parametrize("message", ["好的", "嗯嗯 收到", "好滴亲", "ＯＫ"])
+def test_an_acknowledgement_is_answered_in_kind_not_as_unclear(assistant, message):
+    suggestion = assistant.suggest(message)
+    assert suggestion.intents == ()  # it asks nothing (CONTRACT §4: [])
+    acknowledged = {assistant.render(r) for r in assistant.library.acknowledged}
+    assert suggestion.replies and set(suggestion.replies) <= acknowledged, suggestion.replies
+
+
+def test_a_message_nobody_understands_still_asks_what_was_meant(assistant):
+    fallback = {assistant.render(r) for r in assistant.library.fallback}
+    assert set(assistant.suggest("？？").replies) <= fallback
