@@ -23,6 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PHRASES = PROJECT_ROOT / "phrases"
 DEFAULT_CONFIG = Path("config.yaml")
 TOKEN_ENV = "CSBOT_TELEGRAM_TOKEN"
+REDIS_ENV = "CSBOT_REDIS_URL"  # redis.url; wins over the file, like the token
+DATABASE_ENV = "CSBOT_DATABASE_URL"  # storage.database; a PostgreSQL password stays out of files
 SHIPPED_LIBRARIES = {
     "shop": SHIPPED_PHRASES,
     "clinic": SHIPPED_PHRASES / "clinic",
@@ -54,6 +56,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "replies": {"tone", "count"},
     "matcher": {"threshold"},
     "business": {"auto_reply"},
+    "redis": {"url"},
 }  # fmt: skip
 
 
@@ -170,6 +173,22 @@ class BusinessSettings:
 
 
 @dataclass(frozen=True)
+class RedisSettings:
+    # redis://[:password@]host:port/db, rediss:// (TLS) or unix:///path.sock; empty = one process
+    # keeps FSM, update de-duplication, nudges and the throttle itself. A secret: it may hold a
+    # password, so it is never printed.
+    url: Secret = field(default_factory=lambda: Secret(""))
+
+    def secrets(self) -> list[str]:
+        """What logs must never show: the url, and its password on its own."""
+        url = self.url.get()
+        if not url:
+            return []
+        password = urlsplit(url).password
+        return [url, password] if password else [url]
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -179,6 +198,7 @@ class Config:
     replies: ReplySettings = field(default_factory=ReplySettings)
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
     business: BusinessSettings = field(default_factory=BusinessSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
     source: Path | None = None
 
     def library_path(self, name: str | None = None) -> Path:
@@ -210,12 +230,15 @@ def load_config(
     telegram = reader.section("telegram")
     token = environ.get(TOKEN_ENV) or reader.token(telegram, "telegram.token")
     storage = reader.section("storage")
+    if environ.get(DATABASE_ENV):
+        storage = {**storage, "database": environ[DATABASE_ENV]}
     targets = reader.section("service_targets")
     access = reader.section("access")
     library = reader.section("library")
     replies = reader.section("replies")
     matcher = reader.section("matcher")
     business = reader.section("business")
+    redis_url = environ.get(REDIS_ENV) or reader.redis_url(reader.section("redis"), "redis.url")
     paths = dict(SHIPPED_LIBRARIES)
     for name, value in reader.mapping(library, "library.paths").items():
         key = f"library.paths.{name}"
@@ -277,6 +300,7 @@ def load_config(
         ),
         matcher=MatcherSettings(threshold=threshold),
         business=BusinessSettings(auto_reply=reader.flag(business, "business.auto_reply", False)),
+        redis=RedisSettings(url=Secret(redis_url.strip())),
         source=path,
     )
     if reader.problems:
@@ -476,6 +500,26 @@ class _Sections:
         if host and not _host_ok(host):  # empty: every interface
             self.fail(key, f"{host!r} 不是主机名或 IP 地址，例如 0.0.0.0:8080")
             return default
+        return value
+
+    def redis_url(self, section: dict[str, Any], key: str) -> str:
+        value = self.text(section, key, "").strip()
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in {"redis", "rediss", "unix"} or not (parts.hostname or parts.path):
+            # never quoted: it may hold the password
+            self.fail(
+                key,
+                "应该像 redis://127.0.0.1:6379/0（带密码：redis://:PASSWORD@HOST:6379/0），"
+                "留空就不用 Redis",
+            )
+            return ""
+        try:
+            parts.port  # noqa: B018  (parsing the port is the check)
+        except ValueError:
+            self.fail(key, "端口不对：应该是 1 到 65535 的数字")
+            return ""
         return value
 
     def webhook_secret(self, section: dict[str, Any], key: str) -> str:

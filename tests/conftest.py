@@ -7,6 +7,7 @@ import pytest
 
 from intents import Assistant, Library, Matcher, load_library
 from tests.pg import PostgresServer
+from tests.redis_server import RedisServer
 
 # the matcher's trained vote is cached per test run, never in the user's cache folder; set at
 # import, so subprocesses and the doctests in intents/ and bot/ (collected after tests/) see it
@@ -59,3 +60,30 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     if request.param == "sqlite":
         return tmp_path / "csbot.db"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer | str]:
+    """One Redis server for the session, or the one line saying why there is none."""
+    server = RedisServer()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        yield str(exc)
+    else:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer | str) -> str:
+    """A database of its own on the session's server, emptied first."""
+    if isinstance(redis_server, str):
+        pytest.skip(f"没有 Redis，跳过：{redis_server}")
+    url = redis_server.url()
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+    return url

@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("features", {"business", "learning", "practice", "service_time"}),
     ("charts", {"charts"}),
     ("telegram", {"telegram"}),
-    ("bench", {"bench", "bench_faults"}),
+    ("bench", {"bench", "bench_faults", "bench_workers"}),
     ("cli", {"cli"}),
     ("entry", {"__main__"}),
 ]
@@ -63,7 +63,8 @@ FRAMEWORKS = {
     "aiosqlite": {"storage"},
     "asyncpg": {"storage"},
     "typer": {"cli"},
-    "rich": {"cli", "bench", "bench_faults"},
+    "rich": {"cli", "bench", "bench_faults", "bench_workers"},
+    "redis": {"telegram", "bench_workers"},  # shared state; the bench empties its database
     "matplotlib": {"charts"},
 }
 RANK = {unit: rank for rank, (_, units) in enumerate(LAYERS) for unit in units}

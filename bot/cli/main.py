@@ -324,8 +324,13 @@ def run(
         str | None,
         typer.Option(help="用 webhook 代替长轮询：对外的 HTTPS 地址，如 https://example.com/tg"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="webhook 用几个进程一起处理（大于 1 时需要 redis.url）"),
+    ] = 1,
 ) -> None:
-    """启动 Telegram 机器人：默认长轮询，加 --webhook 地址则开 webhook 服务。"""
+    """启动 Telegram 机器人：默认长轮询，加 --webhook 地址则开 webhook 服务；
+    --workers N 则由 N 个进程共用一个端口、数据库和 Redis。"""
     import asyncio
 
     from bot.logs import setup_logging
@@ -339,7 +344,19 @@ def run(
             "CSBOT_TELEGRAM_TOKEN（token 向 @BotFather 申请）",
             2,
         )
-    setup_logging([token.get(), settings.telegram.webhook_secret.get()])
+    setup_logging([token.get(), settings.telegram.webhook_secret.get(), *settings.redis.secrets()])
+    if workers > 1:
+        if not webhook:
+            fail("--workers 只能和 --webhook 一起用：长轮询只能有一个进程取更新", 2)
+        if not settings.redis.url:
+            fail(
+                f"--workers {workers} 需要 Redis 来共享状态（去重、限流、提醒、练习）："
+                "在 config.yaml 写 redis.url，或设置环境变量 CSBOT_REDIS_URL",
+                2,
+            )
+        from bot.telegram.workers import serve_workers
+
+        raise typer.Exit(serve_workers(webhook, workers, config=config))
     try:
         asyncio.run(run_webhook(settings, webhook) if webhook else run_polling(settings))
     except StartupError as exc:
@@ -630,12 +647,31 @@ def bench(
             "--faults", help="改测可靠性：成批消息中途 kill -9、伪造的更新、每个 Bot API 方法答错"
         ),
     ] = False,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            "--workers",
+            help="改测 webhook 多进程：1 个对 2 个工作进程、SQLite 对 PostgreSQL，50 和 500 个聊天",
+        ),
+    ] = False,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="--workers 用的 PostgreSQL 网址（默认临时启动一个）"),
+    ] = None,
+    redis: Annotated[
+        str | None, typer.Option(help="--workers 用的 Redis 网址（默认临时启动一个）")
+    ] = None,
 ) -> None:
     """测速度：各话术库规模下的延迟（中位数、p99）、每秒消息数和冷启动时间；也可测机器人、报表和可靠性。"""
     from bot.bench import bench as run_bench
     from bot.bench import bench_bot, bench_report, bench_steps, machine
     from bot.evaluation import baseline_missing
 
+    if workers:
+        from bot.bench_workers import print_workers
+
+        print_workers(out, machine(), postgres=postgres, redis=redis, messages=count // 5)
+        return
     if faults:
         from bot.bench_faults import print_faults
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -14,47 +15,84 @@ from bot.storage.database import MissingDatabaseError, Row, newer_schema
 from bot.storage.migrations import SQLITE_MIGRATIONS
 
 
+class _TaskLock:
+    """One task at a time on the connection; the task holding it may take it again (a
+    transaction's statements, or a helper called inside one)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class SqliteDatabase:
     dialect = "sqlite"
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path, *, autocommit: bool = True):
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        path: Path,
+        *,
+        autocommit: bool = True,
+        lock: _TaskLock | None = None,
+    ):
         self.connection = connection
         self.path = path
         self.location = str(path)
         self._autocommit = autocommit
+        # One connection for every task: concurrent handlers (a webhook's, say) interleaving
+        # statements on it broke each other's transactions and, mid-fetch, gave sqlite3's
+        # "bad parameter or other API misuse". Each statement, and each transaction as a
+        # whole, holds the connection alone.
+        self._lock = lock or _TaskLock()
 
     async def _done(self) -> None:
         if self._autocommit and self.connection.in_transaction:
             await self.connection.commit()
 
     async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        rows = list(await self.connection.execute_fetchall(sql, params))
-        await self._done()  # an INSERT … RETURNING writes too
+        async with self._lock.hold():
+            rows = list(await self.connection.execute_fetchall(sql, params))
+            await self._done()  # an INSERT … RETURNING writes too
         return rows
 
     async def fetch_tuples(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        async with self.connection.execute(sql, params) as cursor:
+        async with self._lock.hold(), self.connection.execute(sql, params) as cursor:
             cursor.row_factory = None
             return list(await cursor.fetchall())
 
     async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
-        cursor = await self.connection.execute(sql, params)
-        await self._done()
+        async with self._lock.hold():
+            cursor = await self.connection.execute(sql, params)
+            await self._done()
         return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
-        await self.connection.executemany(sql, rows)
-        await self._done()
+        async with self._lock.hold():
+            await self.connection.executemany(sql, rows)
+            await self._done()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteDatabase]:
-        # one connection: statements of other tasks may land in it, as they always did here
-        try:
-            yield SqliteDatabase(self.connection, self.path, autocommit=False)
-        except BaseException:
-            await self.connection.rollback()
-            raise
-        await self.connection.commit()
+        async with self._lock.hold():
+            try:
+                yield SqliteDatabase(self.connection, self.path, autocommit=False, lock=self._lock)
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            await self.connection.commit()
 
     def one_of(self, column: str) -> str:
         return f"{column} IN (SELECT value FROM json_each(?))"

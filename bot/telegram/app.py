@@ -6,7 +6,6 @@ import asyncio
 import hmac
 import logging
 import os
-import secrets
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +35,7 @@ from bot.practice.coach import Coach
 from bot.storage import Storage, StorageUnavailableError, open_storage
 from bot.telegram import decoding, texts
 from bot.telegram.callbacks import CallbackSigner, SignButtons, VerifyButtons
+from bot.telegram.drill_state import DrillSnapshots
 from bot.telegram.inbox import Inbox
 from bot.telegram.journal import SentJournal, forget
 from bot.telegram.middlewares import (
@@ -45,14 +45,34 @@ from bot.telegram.middlewares import (
     ThrottlingMiddleware,
     describe,
 )
-from bot.telegram.nudges import Scheduler
+from bot.telegram.nudges import NUDGE_JOB, Scheduler, nudge_job
 from bot.telegram.routers import get_routers
+from bot.telegram.shared_state import (
+    MemoryState,
+    SharedState,
+    SharedStateUnavailableError,
+    open_shared_state,
+    owner_name,
+)
 
 log = logging.getLogger(__name__)
 
 
 SHUTDOWN_GRACE = 5.0  # seconds running handlers get to finish on SIGTERM/SIGINT
 TIMEOUT_ENV = "CSBOT_TELEGRAM_TIMEOUT"  # seconds one Bot API request may take (default 20)
+
+
+WORKER_ENV = "CSBOT_WORKER"  # set by `csbot run --workers N` in each worker: 1 … N
+
+
+def webhook_secret(config: Config) -> str:
+    """telegram.webhook_secret, else one derived from the token: the same in every worker,
+    and nothing anyone can guess without the token."""
+    given = config.telegram.webhook_secret.get()
+    if given:
+        return given
+    digest = hmac.new(config.telegram.token.get().encode(), b"csbot webhook", "sha256")
+    return digest.hexdigest()
 
 
 class StartupError(Exception):
@@ -123,25 +143,39 @@ def create_dispatcher(
     storage: Storage,
     *,
     clock: Callable[[], float] = time.time,
+    shared: SharedState | None = None,
 ) -> Dispatcher:
-    scheduler = Scheduler(clock)  # live-mode nudges; runs while the dispatcher does
+    """``shared``: what several workers share (Redis); None keeps it all in this process."""
+    shared = shared or MemoryState(clock)
+    durable = shared if shared.shared else None
+    # live-mode nudges; runs while the dispatcher does, durable jobs with a shared state
+    scheduler = Scheduler(clock, state=durable)
+    scheduler.handle(NUDGE_JOB, nudge_job)
     dp = Dispatcher(
+        storage=shared.fsm_storage(),  # practice state: in Redis it outlives a restart
+        events_isolation=shared.events_isolation(),  # one update per chat at a time, all workers
         config=config,
         assistants=assistants,
         db=storage,
         clock=clock,
         scheduler=scheduler,
+        shared_state=shared,
         coach=Coach(assistants, storage, clock=clock),  # practice drills in progress, per trainee
     )
     dp.startup.register(scheduler.start)
     dp.shutdown.register(scheduler.stop)
     access = AccessMiddleware(config.access)
     throttle = ThrottlingMiddleware(
-        config.telegram.throttle_messages, config.telegram.throttle_seconds
+        config.telegram.throttle_messages,
+        config.telegram.throttle_seconds,
+        state=durable,
+        **({"clock": time.time} if durable else {}),  # one window for all workers: wall time
     )
+    drills = DrillSnapshots()  # each drill also lives in FSM data, so another worker goes on
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(access)
         observer.outer_middleware(throttle)
+        observer.outer_middleware(drills)
     dp.callback_query.outer_middleware(
         VerifyButtons(CallbackSigner.for_token(config.telegram.token.get()))
     )
@@ -209,7 +243,9 @@ async def set_commands(bot: Bot, access: AccessSettings) -> None:
 
 
 async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal]:
-    """Everything start-up checks: the library, the database, the token and the API."""
+    """Everything start-up checks: the library, the database, Redis, the token and the API.
+
+    The shared state is ``dp["shared_state"]``; whoever closes the storage closes it too."""
     assistants = Assistants(config)
     assistants.get()  # refuse to start on a broken library (LibraryError names file:line)
     journal = SentJournal(config.storage.local_files)
@@ -236,12 +272,40 @@ async def prepare(config: Config) -> tuple[Bot, Dispatcher, Storage, SentJournal
     except StorageUnavailableError as exc:
         await bot.session.close()
         raise StartupError(str(exc)) from None
-    log.info("已登录 @%s（id %s）；数据库 %s", me.username, me.id, storage.location)
+    try:
+        shared = await open_shared_state(config.redis.url.get())
+    except SharedStateUnavailableError as exc:
+        await storage.close()
+        await bot.session.close()
+        raise StartupError(str(exc)) from None
+    where_state = "Redis（多进程共享）" if shared.shared else "本进程内存"
+    log.info(
+        "已登录 @%s（id %s）；数据库 %s；共享状态 %s",
+        me.username,
+        me.id,
+        storage.location,
+        where_state,
+    )
     # what earlier runs handed to the network before they died is not sent again
     leftovers = journal.leftovers()
     await storage.add_sent_parts(SentJournal.parts_sent(leftovers))
     forget(leftovers)
-    return bot, create_dispatcher(config, assistants, storage), storage, journal
+    return bot, create_dispatcher(config, assistants, storage, shared=shared), storage, journal
+
+
+async def first_worker(shared: SharedState, what: str) -> bool:
+    """Of several workers, one sets the webhook and the menus: worker 1 of ``--workers N``,
+    or among separate processes sharing Redis, the first in a minute."""
+    worker = os.environ.get(WORKER_ENV)
+    if worker is not None:
+        return worker == "1"
+    if not shared.shared:
+        return True
+    try:
+        return await shared.once(what, ttl=60)
+    # Redis away: setting the webhook twice does no harm
+    except Exception:
+        return True
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -268,11 +332,14 @@ async def _serve(
     """Start-up, the inbox, then ``serve`` until a signal, then a graceful stop."""
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # an English line per update
     bot, dp, storage, journal = await prepare(config)
+    shared: SharedState = dp["shared_state"]
     stop = stop_on_signals()
-    inbox = Inbox(bot, dp, storage)
+    claims = shared if shared.shared else None
+    inbox = Inbox(bot, dp, storage, claims=claims, owner=owner_name())
     workflow = {**dp.workflow_data, **inbox.workflow}
     try:
-        await set_commands(bot, config.access)
+        if await first_worker(shared, "menus"):
+            await set_commands(bot, config.access)
         await dp.emit_startup(bot=bot, **workflow)
         try:
             await inbox.resume()
@@ -288,6 +355,7 @@ async def _serve(
     finally:
         journal.close()
         await storage.close()
+        await shared.close()
         await bot.session.close()
         log.info("已停止")
 
@@ -309,7 +377,7 @@ async def run_webhook(config: Config, url: str) -> None:
     from aiohttp import web
 
     path = urlparse(url).path or "/"
-    secret = config.telegram.webhook_secret.get() or secrets.token_urlsafe(32)
+    secret = webhook_secret(config)
     keep_secret(secret)
     host, _, port = config.telegram.webhook_listen.rpartition(":")
 
@@ -338,14 +406,24 @@ async def run_webhook(config: Config, url: str) -> None:
         app.router.add_post(path, receive)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
+        shared: SharedState = dp["shared_state"]
+        sweeping = None
         try:
-            await bot.set_webhook(
-                url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
-            )
-            await web.TCPSite(runner, host or "0.0.0.0", int(port or 8080)).start()
+            if await first_worker(shared, "webhook"):
+                await bot.set_webhook(
+                    url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+                )
+            # workers of `csbot run --workers N` share the port; the kernel spreads connections
+            reuse = os.environ.get(WORKER_ENV) is not None
+            site = web.TCPSite(runner, host or "0.0.0.0", int(port or 8080), reuse_port=reuse)
+            await site.start()
+            if shared.shared:  # what a worker that died left in the inbox, another takes up
+                sweeping = asyncio.create_task(inbox.sweep(stop))
             log.info("webhook 地址 %s，在 %s 监听", url, config.telegram.webhook_listen)
             await stop.wait()
         finally:
+            if sweeping is not None:
+                sweeping.cancel()
             await runner.cleanup()
 
     await _serve(config, serve)

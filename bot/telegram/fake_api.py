@@ -238,6 +238,8 @@ class BotProcess:
         config: str = "",
         env: dict[str, str] | None = None,
         database: str | None = None,  # storage.database; default a SQLite file in workdir
+        telegram: str = "",  # more lines of the telegram: section, each "  key: value\n"
+        args: tuple[str, ...] = (),  # more arguments of `csbot run` (--webhook URL …)
     ) -> None:
         self.api, self.workdir = api, workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -245,18 +247,19 @@ class BotProcess:
         self.log = workdir / "bot.log"
         self.config = workdir / "config.yaml"
         self.config.write_text(
-            f"telegram:\n  api_base: {api.base}\n  throttle_messages: 0\n"
+            f"telegram:\n  api_base: {api.base}\n  throttle_messages: 0\n{telegram}"
             f"storage:\n  database: {self.database}\naccess:\n  open: true\n{config}",
             encoding="utf-8",
         )
         self.env = {**os.environ, "CSBOT_TELEGRAM_TOKEN": api.token, **(env or {})}
+        self.args = args
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         root = Path(__file__).resolve().parents[2]
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(self.config),
+                sys.executable, "-m", "bot", "run", "--config", str(self.config), *self.args,
                 cwd=root, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
             )  # fmt: skip
 

@@ -25,6 +25,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bot.storage import Storage
+from bot.telegram.shared_state import CLAIM_SECONDS, SharedState
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,13 @@ class Inbox:
         *,
         concurrency: int = 8,
         clock: Callable[[], float] = time.time,
+        claims: SharedState | None = None,
+        owner: str = "",
     ) -> None:
         self.bot, self.dp, self.storage, self.clock = bot, dp, storage, clock
+        # several workers: an update is handled by the one that claims its id
+        self.claims, self.owner = claims, owner
+        self._active: set[int] = set()  # update ids queued or running here
         self.workflow = {"dispatcher": dp, "bots": [bot]}  # what aiogram's polling passes too
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[object, asyncio.Task[None]] = {}
@@ -102,13 +108,50 @@ class Inbox:
         for update_id in new:
             self.dispatch(update_id, by_id[update_id])
 
+    async def sweep(self, stop: asyncio.Event, *, every: float = CLAIM_SECONDS / 2) -> None:
+        """Several workers: now and then take up what a worker that died left in the inbox
+        (its claims expire), until ``stop``."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            if stop.is_set():
+                break
+            try:
+                pending = await self.storage.inbox_pending()
+            # the database is away for a moment: the next round looks again
+            except Exception as exc:
+                log.warning("没能查看收件箱（%s），稍后再试", _short(exc))
+                continue
+            for update_id, payload in pending:
+                if update_id not in self._active:
+                    self.dispatch(update_id, _loads(payload))
+
+    async def _claim(self, update_id: int) -> bool:
+        if self.claims is None:
+            return True
+        try:
+            return await self.claims.claim_update(update_id, self.owner)
+        # Redis away: the database's inbox already let only one worker store it as new
+        except Exception as exc:
+            log.warning("更新 %s 没能在共享状态里认领（%s），照常处理", update_id, _short(exc))
+            return True
+
+    async def _settle(self, update_id: int) -> None:
+        if self.claims is not None:
+            with contextlib.suppress(Exception):  # the claim expires on its own
+                await self.claims.settle_update(update_id)
+
     def dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
+        if update_id in self._active:
+            return
+        self._active.add(update_id)
         key = lane(payload)
         task = asyncio.create_task(self._handle(update_id, payload, self._lanes.get(key)))
         self._lanes[key] = task
         self._tasks.add(task)
 
         def forget(done: asyncio.Task[None]) -> None:
+            self._active.discard(update_id)
             self._tasks.discard(done)
             self._running.discard(done)
             if self._lanes.get(key) is done:
@@ -125,11 +168,15 @@ class Inbox:
             current = asyncio.current_task()
             if current is not None:
                 self._running.add(current)
+            if not await self._claim(update_id):
+                log.info("更新 %s 已由另一个进程处理，跳过", update_id)
+                return
             try:
                 update = Update.model_validate(payload, context={"bot": self.bot})
             except ValidationError as exc:
                 log.warning("更新 %s 的格式不对，跳过：%s", update_id, _first_error(exc))
                 await self.storage.inbox_done(update_id, f"格式不对：{_first_error(exc)}")
+                await self._settle(update_id)
                 return
             error = None
             try:
@@ -145,6 +192,7 @@ class Inbox:
             # settles it from its exchange
             except Exception as exc:
                 log.warning("更新 %s 处理完了，但没能在收件箱里记下（%s）", update_id, exc)
+            await self._settle(update_id)
 
     async def drain(self, grace: float) -> int:
         """Stop: updates not yet started wait in the inbox, running ones get ``grace`` seconds.

@@ -26,6 +26,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from bot.config import AccessSettings
 from bot.telegram import texts
 from bot.telegram.journal import SENDING
+from bot.telegram.shared_state import SharedState
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,19 @@ class RoleFilter(Filter):
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """At most ``limit`` updates per user per ``period`` seconds; one warning, then drops."""
+    """At most ``limit`` updates per user per ``period`` seconds; one warning, then drops.
+
+    With a shared state (Redis) the window is one for all workers (give a wall clock then)."""
 
     def __init__(
-        self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic
+        self,
+        limit: int,
+        period: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        state: SharedState | None = None,
     ) -> None:
-        self.limit, self.period, self.clock = limit, period, clock
+        self.limit, self.period, self.clock, self.state = limit, period, clock, state
         self.recent: dict[int, deque[float]] = {}
         self.warned: set[int] = set()
 
@@ -115,6 +123,15 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or self.limit <= 0:
             return await handler(event, data)
+        if self.state is not None:
+            allowed, warn = await self.state.hit(
+                user.id, limit=self.limit, period=self.period, now=self.clock()
+            )
+            if allowed:
+                return await handler(event, data)
+            if warn and isinstance(event, Message):
+                await event.answer(texts.THROTTLED)
+            return None
         now = self.clock()
         stamps = self.recent.setdefault(user.id, deque())
         while stamps and now - stamps[0] >= self.period:

@@ -174,3 +174,35 @@ def test_every_library_value_is_in_the_example_config_with_a_comment():
     # the values set there load as they are
     config = load_config(ROOT / "config.example.yaml", environ={})
     assert set(config.library.values) <= shipped
+
+
+# --- redis.url ------------------------------------------------------------------------------
+
+
+def test_redis_url_is_optional_a_secret_and_the_environment_wins(tmp_path):
+    assert not load_config(ROOT / "config.example.yaml", environ={}).redis.url
+    path = write(tmp_path, 'redis:\n  url: "redis://:file-pass@127.0.0.1:6379/0"\n')
+    config = load_config(path, environ={})
+    assert config.redis.url.get() == "redis://:file-pass@127.0.0.1:6379/0"
+    assert "file-pass" not in repr(config)
+    env = load_config(path, environ={"CSBOT_REDIS_URL": "redis://:env-pass@10.0.0.5:6379/1"})
+    assert env.redis.url.get() == "redis://:env-pass@10.0.0.5:6379/1"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://:s3cret-pass@127.0.0.1:6379/0", "redis://:s3cret-pass@127.0.0.1:99999/0"]
+)
+def test_a_bad_redis_url_names_the_line_and_never_the_password(tmp_path, url):
+    path = write(tmp_path, f'redis:\n  url: "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    message = str(caught.value)
+    assert f"{path}:2: redis.url" in message and "s3cret-pass" not in message
+
+
+def test_the_database_url_may_come_from_the_environment(tmp_path):
+    url = "postgresql://csbot:env-pass@db:5432/csbot"
+    config = load_config(
+        write(tmp_path, "storage:\n  database: data/x.db\n"), environ={"CSBOT_DATABASE_URL": url}
+    )
+    assert config.storage.database.secret == url and "env-pass" not in repr(config)

@@ -4,6 +4,7 @@ fixture); then what only a server has: a missing or unreachable database, and it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from pathlib import Path
 
@@ -357,3 +358,35 @@ def test_storage_gives_every_repository_as_its_protocol_says(protocol):
         assert inspect.signature(getattr(Storage, name)) == inspect.signature(
             getattr(protocol, name)
         ), name
+
+
+async def test_concurrent_handlers_on_one_sqlite_connection_keep_their_transactions(tmp_path):
+    """Regression: webhook handlers sharing the one aiosqlite connection interleaved their
+    statements: one handler's rollback took others' rows with it, and a commit mid-fetch gave
+    "bad parameter or other API misuse". Each now holds the connection alone."""
+    import asyncio
+
+    from bot.storage import open_storage
+
+    async with open_storage(tmp_path / "busy.db") as storage:
+
+        async def handler(n: int) -> None:
+            batch = [(n * 10 + k, '{"n": 1}') for k in range(3)]
+            assert await storage.inbox_add(batch) == [i for i, _ in batch]
+            await storage.inbox_done(n * 10)
+
+        async def failing(n: int) -> None:
+            with contextlib.suppress(RuntimeError):
+                async with storage.db.transaction() as tx:
+                    await tx.execute(
+                        "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, 0)",
+                        (-n, "{}"),
+                    )
+                    await asyncio.sleep(0)
+                    raise RuntimeError("a handler fails mid-transaction")
+
+        await asyncio.gather(*(f(n) for n in range(1, 101) for f in (handler, failing)))
+        [(kept,)] = await storage.db.fetch("SELECT COUNT(*) FROM inbox WHERE update_id > 0")
+        [(failed,)] = await storage.db.fetch("SELECT COUNT(*) FROM inbox WHERE update_id < 0")
+        assert (kept, failed) == (300, 0)
+        assert len(await storage.inbox_pending()) == 200

@@ -7,7 +7,7 @@ handlers turn updates into its calls and send what it decides."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from html import escape
 
 from aiogram import Bot, Router
@@ -16,14 +16,14 @@ from aiogram.types import BusinessConnection, InlineKeyboardMarkup, Message
 
 from bot.assistants import Assistants
 from bot.business import chats
-from bot.business.chats import Nudge, auto_reply_on, chat_key
+from bot.business.chats import auto_reply_on, chat_key
 from bot.config import Config
 from bot.storage import BusinessAccount, Storage
 from bot.telegram import texts
 from bot.telegram.delivery import store_and_deliver
 from bot.telegram.formatting import suggestion_html
 from bot.telegram.middlewares import API_ERRORS, describe, role_of
-from bot.telegram.nudges import Scheduler
+from bot.telegram.nudges import NUDGE_JOB, Scheduler, nudge_job
 from bot.telegram.routers.prefs import chat_prefs
 from intents import Library, Suggestion, split_long
 
@@ -51,7 +51,7 @@ async def on_connection(
     assistants.agent_values(event.user.id, event.user.first_name)  # the agent of its chats
     await db.save_business_account(account)
     if not account.is_enabled:
-        scheduler.cancel_where(lambda key: chats.belongs(key, account.id))
+        await _cancel(scheduler, lambda key: chats.belongs(key, account.id))
         await _tell(bot, account.user_chat_id, texts.BUSINESS_DISCONNECTED)
         return
     if role_of(account.user_id, config.access) is None:
@@ -96,7 +96,7 @@ async def on_message(
     if role == "agent":  # a human answered: every nudge waiting in this chat is moot
         if message.from_user is not None:
             assistants.agent_values(message.from_user.id, message.from_user.first_name)
-        scheduler.cancel_where(lambda k: isinstance(k, tuple) and k[0] == key)
+        await _cancel(scheduler, lambda k: isinstance(k, tuple) and k[0] == key)
         return
     if role == "bot":
         return  # a bot's reply stops no clock, so the nudge stays
@@ -221,15 +221,28 @@ async def _schedule_nudge(
     if plan is None:
         return
 
-    async def nudge(plan: Nudge = plan) -> None:
-        if not await chats.still_waiting(db, targets, plan):
-            return
-        await bot.send_message(
-            account.user_chat_id,
-            texts.NUDGE.format(customer=escape(customer), seconds=plan.seconds_left(clock())),
-        )
+    job = {
+        "chat_id": account.user_chat_id,
+        "customer": customer,
+        "conversation": plan.conversation,
+        "start": plan.start,
+        "when": plan.when,
+        "deadline": plan.deadline,
+    }
+    if scheduler.durable:  # survives a restart, fires once across workers
+        await scheduler.schedule_job(plan.key, plan.when, NUDGE_JOB, job)
+        return
+
+    async def nudge() -> None:
+        await nudge_job(job, bot=bot, db=db, config=config, clock=clock)
 
     scheduler.schedule(plan.key, plan.when, nudge)
+
+
+async def _cancel(scheduler: Scheduler, predicate: Callable[[Hashable], bool]) -> None:
+    scheduler.cancel_where(predicate)
+    if scheduler.durable:
+        await scheduler.cancel_jobs(predicate)
 
 
 async def _answer_customer(

@@ -15,7 +15,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, User
 
 from bot.assistants import LibraryError
@@ -28,16 +27,13 @@ from bot.practice.scenarios import Scenario
 from bot.practice.scoring import SKILL_NAMES, TIPS
 from bot.storage import Storage
 from bot.telegram import texts
+from bot.telegram.drill_state import Practising
 from bot.telegram.formatting import split_message
 from bot.telegram.keyboards import markup
 from bot.telegram.middlewares import RoleFilter
 from intents import split_long
 
 SESSIONS_SHOWN = 10  # /progress lists the latest ones; the chart shows them all
-
-
-class Practising(StatesGroup):
-    answering = State()  # the trainee's texts are answers to the customer the bot plays
 
 
 class PickScenario(CallbackData, prefix="pr"):
