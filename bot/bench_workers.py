@@ -53,7 +53,13 @@ def _servers(postgres: str | None, redis: str | None) -> Iterator[tuple[str | No
         if (redis is None or postgres is None) and str(PROJECT_ROOT) not in sys.path:
             sys.path.insert(0, str(PROJECT_ROOT))
         if redis is None:
-            from tests.redis_server import RedisServer
+            try:
+                from tests.redis_server import RedisServer
+            except ImportError:
+                raise RuntimeError(
+                    "没有临时的 Redis 可用：请用 --redis redis://… 指定一个，"
+                    "或在源码目录里装好开发依赖（pip install -e '.[dev]'）后再测"
+                ) from None
 
             server = RedisServer().start()
             started.append(server)

@@ -313,9 +313,12 @@ class Matcher:
     def match(self, text: str, *, limit: int = 3) -> list[Match]:
         """The needs in ``text``, best first; ``[]`` when nothing is confidently matched."""
         found: dict[str, Match] = {}
+        asked: set[str] = set()  # needs some clause asks (穿L会不会紧 beside 他175 140斤)
         clauses = dict.fromkeys(split_clauses(normalize(text)))  # a pasted repeat is one ask
         for position, clause_text in enumerate(clauses):
             for m in self._clause_matches(clause_text):
+                if m.score >= self.companion_threshold and _ASKS.search(clause_text):
+                    asked.add(m.intent)
                 if m.intent not in found:
                     found[m.intent] = replace(m, position=position) if position else m
                 elif m.score > found[m.intent].score:
@@ -326,7 +329,7 @@ class Matcher:
         ranked = sorted(found.values(), key=lambda m: -m.score)
         if not ranked or ranked[0].score < self.threshold:
             return []
-        ranked = ranked[:1] + [m for m in ranked[1:] if self._stands(m, len(clauses))]
+        ranked = ranked[:1] + [m for m in ranked[1:] if self._stands(m, len(clauses), asked)]
         # 在吗,包邮吗: the greeting is real, but the ask is what the customer needs answered first
         asks = any(m.intent not in self._social and m.score >= self.threshold for m in ranked)
         ranked.sort(key=lambda m: asks and m.intent in self._social)  # stable: scores order stays
@@ -336,7 +339,7 @@ class Matcher:
         """Whether a need read from a message that asks nothing is one all the same."""
         return match.score >= self.statement_threshold or match.intent in self._stated_asks
 
-    def _stands(self, companion: Match, clauses: int) -> bool:
+    def _stands(self, companion: Match, clauses: int, asked: set[str]) -> bool:
         """Whether a need beside the message's first stands on evidence of its own."""
         if clauses > 1 and _NOTHING_MORE.fullmatch(companion.clause):
             return False  # 没了,谢谢: no more questions
@@ -344,7 +347,7 @@ class Matcher:
             return True
         if companion.intent in self._social:  # 盒子还在 is no 在吗: a courtesy names its words
             return bool(companion.keywords)
-        return companion.intent in self._stated or bool(_ASKS.search(companion.clause))
+        return companion.intent in self._stated or companion.intent in asked
 
     def _match_text(self, text: str) -> tuple[Match, ...]:
         return tuple(self._match_clause(self._clause(text)))

@@ -670,7 +670,10 @@ def bench(
     if workers:
         from bot.bench_workers import print_workers
 
-        print_workers(out, machine(), postgres=postgres, redis=redis, messages=count // 5)
+        try:
+            print_workers(out, machine(), postgres=postgres, redis=redis, messages=count // 5)
+        except RuntimeError as exc:
+            fail(str(exc))
         return
     if faults:
         from bot.bench_faults import print_faults

@@ -83,3 +83,15 @@ def test_a_long_clause_carries_a_second_need(matcher):
 def test_short_real_phrasings(matcher, message, need):
     found = needs(matcher, message)
     assert found[:1] == [need], found
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我给老公买 他175 140斤 肩膀比较宽 穿L会不会紧啊 另外快递几天能到啊",
+        "帮我儿子挑 他180 150斤 有点胖 XL会小吗 还有发什么快递",
+    ],
+)
+def test_a_need_stands_when_any_of_its_clauses_asks(matcher, message):
+    """The measures clause scores highest for size but asks nothing; 穿L会不会紧 asks it."""
+    assert sorted(needs(matcher, message)) == ["shipping", "size"]
