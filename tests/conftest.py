@@ -2,6 +2,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.redis_server import RedisServer
 os.environ["CSBOT_CACHE_DIR"] = tempfile.mkdtemp(prefix="csbot-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
+ServerT = TypeVar("ServerT", PostgresServer, RedisServer)
 PHRASES = ROOT / "phrases"
 
 
@@ -32,10 +34,8 @@ def assistant(shop: Library, matcher: Matcher) -> Assistant:
     return Assistant(shop, matcher=matcher)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer | str]:
-    """One PostgreSQL server for the session, or the one line saying why there is none."""
-    server = PostgresServer()
+def _serve(server: ServerT) -> Iterator[ServerT | str]:
+    """The started server, or the one line saying why there is none; stopped at the end."""
     try:
         server.start()
     except RuntimeError as exc:
@@ -44,6 +44,12 @@ def pg_server() -> Iterator[PostgresServer | str]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer | str]:
+    """One PostgreSQL server for the session, or the one line saying why there is none."""
+    yield from _serve(PostgresServer())
 
 
 @pytest.fixture
@@ -65,15 +71,7 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer | str]:
     """One Redis server for the session, or the one line saying why there is none."""
-    server = RedisServer()
-    try:
-        server.start()
-    except RuntimeError as exc:
-        yield str(exc)
-    else:
-        yield server
-    finally:
-        server.stop()
+    yield from _serve(RedisServer())
 
 
 @pytest.fixture
