@@ -125,7 +125,7 @@ async def open_sqlite(path: Path, *, create: bool) -> SqliteDatabase:
     try:
         connection.row_factory = aiosqlite.Row
         await connection.execute("PRAGMA busy_timeout=5000")
-        await connection.execute("PRAGMA journal_mode=WAL")
+        await _use_wal(connection)
         await connection.execute("PRAGMA synchronous=NORMAL")
         await _migrate(db)
     except BaseException:
@@ -134,6 +134,18 @@ async def open_sqlite(path: Path, *, create: bool) -> SqliteDatabase:
         await db.close()
         raise
     return db
+
+
+async def _use_wal(connection: aiosqlite.Connection) -> None:
+    """WAL, once per file. Switching fails at once, without the busy timeout, while another
+    process opens the same fresh file; then wait for that one's lock (BEGIN IMMEDIATE does
+    wait) and switch, or find it switched already."""
+    try:
+        await connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        await connection.execute("BEGIN IMMEDIATE")
+        await connection.commit()
+        await connection.execute("PRAGMA journal_mode=WAL")
 
 
 async def _migrate(db: SqliteDatabase) -> None:
