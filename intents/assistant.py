@@ -65,6 +65,7 @@ class Suggestion:
     product_source: str = ""  # SOURCE_LINK, SOURCE_NAME, SOURCE_GIVEN or SOURCE_CONTEXT
     needs: tuple[Need, ...] = ()
     follow_up: bool = False  # the message re-asked the conversation's last question
+    acknowledgement: bool = False  # it asked nothing (好的, 收到): the replies just carry on
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -144,7 +145,7 @@ class Assistant:
             unclear = quiet or self.library.fallback
             options: _Options = [(r, None) for r in self._ordered(unclear, tone, "")]
             replies = self._pick(options, count, variant, values)
-            return Suggestion(text, (), replies, current, source)
+            return Suggestion(text, (), replies, current, source, acknowledgement=bool(quiet))
         answered = list(zip(needs, matches, strict=True))
         if not follow_up:
             answered += self._other_topics(question, answered)

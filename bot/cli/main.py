@@ -226,7 +226,10 @@ def print_suggestion(suggestion: Suggestion, assistant: Assistant | None = None)
             )
         out.print(table)
     else:
-        out.print("没有把握的意图：建议先请顾客说明需求。")
+        if suggestion.acknowledgement:
+            out.print("顾客只是回应，没有新问题：可以这样接话。")
+        else:
+            out.print("没有把握的意图：建议先请顾客说明需求。")
     for n, reply in enumerate(suggestion.replies, 1):
         out.print(f"[bold]{n}.[/bold] ", end="")
         out.print(reply, markup=False)

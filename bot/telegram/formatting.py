@@ -47,7 +47,7 @@ def suggestion_html(suggestion: Suggestion, tone: str, library: Library | None =
         )
         lines.append(texts.DETECTED.format(intents=found))
     else:
-        lines.append(texts.NO_MATCH)
+        lines.append(texts.ACKNOWLEDGED if suggestion.acknowledgement else texts.NO_MATCH)
     lines.append(texts.REPLY_HEADER.format(tone=escape(tone)))
     stitched = len(suggestion.matches) > 1
     for n, reply in enumerate(suggestion.replies, 1):
@@ -59,14 +59,15 @@ def suggestion_html(suggestion: Suggestion, tone: str, library: Library | None =
             label += " " + texts.SEND_IN_PARTS.format(n=len(parts))
         lines.append(label)
         lines += [f"<code>{escape(part)}</code>" for part in parts]
-    if not suggestion.matches:
+    if not suggestion.matches and not suggestion.acknowledgement:
         lines.append(texts.NO_MATCH_HINT)
     return "\n".join(lines)
 
 
 def why_html(suggestion: Suggestion, library: Library | None = None) -> str:
     if not suggestion.matches:
-        return f"{texts.WHY_HEADER}\n{texts.WHY_NONE}"
+        why = texts.WHY_ACKNOWLEDGED if suggestion.acknowledgement else texts.WHY_NONE
+        return f"{texts.WHY_HEADER}\n{why}"
     lines = [texts.WHY_HEADER]
     if suggestion.product is not None:
         lines.append(product_line(suggestion, texts.WHY_PRODUCT))

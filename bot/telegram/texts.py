@@ -62,6 +62,7 @@ PRODUCT_ASSUMED = "🛍 按商品：{name}（{id}，来自{source}）· 不对�
 FOLLOW_UP = "↩️ 接着上一个问题（顾客只换了颜色、尺码或商品）"
 TOPIC_OF = "{intent} · {topic}"
 NO_MATCH = "🤔 没有把握顾客在问什么，可以先发这句请顾客说明："
+ACKNOWLEDGED = "👌 顾客只是回应（好的、收到），没有新问题，可以这样接话："
 NO_MATCH_HINT = "提示：用 /intents 浏览话术库，或把顾客的话补充完整再发给我。"
 DRAFT = "合并草稿（按顾客提问顺序）"
 SEND_IN_PARTS = "（较长，建议分 {n} 次发送）"
@@ -83,6 +84,7 @@ WHY_LINE = (
     "{shared}{keywords}；第二名 {runner_up} {runner_up_score:.2f}"
 )
 WHY_NONE = "没有一个意图的得分超过阈值，所以建议先请顾客说明需求。"
+WHY_ACKNOWLEDGED = "顾客只是表示收到、没有提问，所以建议回一句接话，不追问。"
 
 LIBRARY_PICK = "选择这个聊天使用的话术库（当前：{current}）："
 LIBRARY_SET = "已切换到话术库：{name}"

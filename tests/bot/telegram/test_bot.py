@@ -87,6 +87,16 @@ async def test_no_match_suggests_a_clarifying_question_and_a_hint(harness):
     assert texts.NO_MATCH in reply and texts.NO_MATCH_HINT in reply and "<code>" in reply
 
 
+@pytest.mark.parametrize("message", ["好的", "嗯嗯 收到"])
+async def test_an_acknowledgement_is_answered_in_kind_without_asking_what_was_meant(
+    harness, message
+):
+    await harness.send(message)
+    [reply] = harness.texts()
+    assert texts.ACKNOWLEDGED in reply and "<code>" in reply
+    assert texts.NO_MATCH not in reply and texts.NO_MATCH_HINT not in reply
+
+
 def test_long_messages_are_split_under_telegrams_limit():
     html = "\n".join(f"<code>{'包邮' * 300}&amp;</code>" for _ in range(12))
     chunks = split_message(html)
