@@ -114,21 +114,7 @@ async def record(
 ) -> str:
     """Store one message of a Business chat; returns its conversation."""
     conversation = await conversation_for(db, key, ts, config.service_targets.idle_gap_seconds)
-    await db.add_timeline(
-        SOURCE,
-        [
-            TimelineMessage(
-                conversation=conversation,
-                external_id=f"{key}:{message_id}",
-                ts=ts,
-                role=role,
-                sender=sender,
-                agent=sender if role == "agent" else None,
-                text=text,
-                title=customer,
-            )
-        ],
-    )
+    await _store(db, key, conversation, [(message_id, text)], ts, role, sender, customer)
     return conversation
 
 
@@ -142,6 +128,20 @@ async def record_auto_reply(
     customer: str,
 ) -> None:
     """The parts (message id, text) the bot sent for the shop, as role bot: they stop no clock."""
+    await _store(db, key, conversation, sent, ts, "bot", "csbot", customer)
+
+
+async def _store(
+    db: Storage,
+    key: str,
+    conversation: str,
+    messages: Sequence[tuple[int, str]],
+    ts: float,
+    role: str,
+    sender: str,
+    customer: str,
+) -> None:
+    """Messages (id, text) of one sender in the chat's timeline, titled with the customer."""
     await db.add_timeline(
         SOURCE,
         [
@@ -149,12 +149,13 @@ async def record_auto_reply(
                 conversation=conversation,
                 external_id=f"{key}:{message_id}",
                 ts=ts,
-                role="bot",
-                sender="csbot",
-                text=part,
+                role=role,
+                sender=sender,
+                agent=sender if role == "agent" else None,
+                text=text,
                 title=customer,
             )
-            for message_id, part in sent
+            for message_id, text in messages
         ],
     )
 

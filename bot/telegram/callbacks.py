@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -24,6 +23,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, TelegramObject
 
 from bot.telegram import texts
+from bot.telegram.middlewares import Handler
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class VerifyButtons(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -8,7 +8,6 @@ moved it on, or this process is new); after it, what the handler left is written
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -17,6 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.practice.coach import Coach
+from bot.telegram.middlewares import Handler
 from intents import LibraryError
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Practising(StatesGroup):
 class DrillSnapshots(BaseMiddleware):
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -29,6 +29,8 @@ from bot.telegram.journal import SENDING
 from bot.telegram.shared_state import SharedState
 
 log = logging.getLogger(__name__)
+#: What an aiogram middleware calls next.
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 ROLES = ("staff", "manager", "admin")  # each may do all the ones before it
 
@@ -66,7 +68,7 @@ class AccessMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
@@ -116,7 +118,7 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
