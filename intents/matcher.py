@@ -39,12 +39,8 @@ DEFAULT_COMPANION_THRESHOLD = 0.40
 #: A companion from a clause that states rather than asks (我老婆说颜色也不太适合我 beside
 #: 可以退吧) is context, not a need, unless it is this sure on its own.
 DEFAULT_STATEMENT_BAR = 0.9
-#: Needs a customer states rather than asks (收到有个洞, 打开一盒有杂质): a statement of them
-#: stands beside a question.
-STATED_NEEDS = ("after_sales",)
-#: Needs whose plain statement is the ask (这个大的我退了, 我也是醉了, 我再看看); any other
-#: need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this much.
-STATED_ASKS = ("after_sales", "complaint", "hesitation", "size", "color")
+#: Any need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this
+#: much, but for those whose plain statement is the ask (the library's ``stated:`` intents).
 DEFAULT_STATEMENT_THRESHOLD = 0.7
 #: A long clause can carry a second need (什么时候送货别跟我说这些…: shipping and a complaint)
 #: when that need names its own keyword and scores this much, in a clause this long.
@@ -195,8 +191,10 @@ class Matcher:
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
-        self._stated = self._social | set(STATED_NEEDS)
-        self._stated_asks = self._social | set(STATED_ASKS)
+        # needs whose statement stands beside a question (收到有个洞), and those whose plain
+        # statement is the ask (这个大的我退了, 我也是醉了, 我再看看)
+        self._stated = self._social | {i.id for i in library.intents if i.stated == "need"}
+        self._stated_asks = self._social | {i.id for i in library.intents if i.stated}
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of

@@ -6,6 +6,8 @@ before companion needs had to stand on their own evidence, statements that ask n
 be sure, and a long clause could carry a second need.
 """
 
+import dataclasses
+
 import pytest
 
 from intents import Matcher
@@ -60,6 +62,21 @@ def test_a_stray_word_in_a_long_message_adds_no_companion(matcher, message, need
 )
 def test_statements_and_acknowledgements_ask_nothing(matcher, message):
     assert needs(matcher, message) == []
+
+
+def test_the_library_says_which_needs_a_plain_statement_carries(shop, matcher):
+    """这个大的我退了 asks nothing in words, yet it is the ask: after_sales is ``stated: need``.
+    Without that key the same statement is context, and the shop's other libraries (clinic, it)
+    mark their own needs."""
+    message = "收到了，这个大的我退了"
+    assert needs(matcher, message) == ["after_sales"]
+    plain = dataclasses.replace(
+        shop,
+        intents=tuple(
+            dataclasses.replace(i, stated="") if i.id == "after_sales" else i for i in shop.intents
+        ),
+    )
+    assert needs(Matcher(plain, cache_dir=None), message) == []
 
 
 def test_a_long_clause_carries_a_second_need(matcher):
