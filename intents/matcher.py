@@ -191,6 +191,7 @@ class Matcher:
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
+        self._social_index = {n for n, i in enumerate(library.intents) if i.social}
         # needs whose statement stands beside a question (收到有个洞), and those whose plain
         # statement is the ask (这个大的我退了, 我也是醉了, 我再看看)
         self._stated = self._social | {i.id for i in library.intents if i.stated == "need"}
@@ -363,6 +364,17 @@ class Matcher:
         best = float(score[k])
         if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
+        if k in self._social_index and k not in hits:  # a courtesy names its own words:
+            if (
+                runner is not None
+                and runner in hits
+                and runner not in self._social_index
+                and score[runner] >= self.companion_threshold
+            ):
+                k, runner = runner, k  # 请问一下包邮吗 asks about 包邮
+                best = float(score[k])
+            elif 2 * len(self._codes[examples.get(k, -1)]) < len(clause.code):
+                return []  # 问一下 is a greeting, 我问一下我老公 is none
         e = examples.get(k, -1)
         found = [
             Match(

@@ -58,10 +58,19 @@ def test_a_stray_word_in_a_long_message_adds_no_companion(matcher, message, need
         "是了",
         "嗯嗯好",
         "咨询订单号:[订单x] 商品ID:[数字x] 好的",  # a pasted JD card, then an acknowledgement
+        "我问一下我老公",  # 问一下 alone opens a chat; here it is the buyer's own errand
     ],
 )
 def test_statements_and_acknowledgements_ask_nothing(matcher, message):
     assert needs(matcher, message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "need"),
+    [("请问一下包邮吗", "price"), ("打扰一下有货吗", "stock"), ("问一下", "greeting")],
+)
+def test_a_polite_opener_is_no_greeting_before_an_ask_with_its_own_words(matcher, message, need):
+    assert needs(matcher, message) == [need]
 
 
 def test_the_library_says_which_needs_a_plain_statement_carries(shop, matcher):
