@@ -137,6 +137,15 @@ class _Clause:
     words: tuple[str, ...]
 
 
+# a long unpunctuated run is several clauses: before a discourse marker that starts a new one
+# (…送货别跟我说这些我就问…, …发货的其他的都到家了你们也该…), once 4 characters have passed
+_RUN_BREAK = re.compile(
+    r"(?<=[\u4e00-\u9fff]{4})"
+    r"(?=而且|但是|可是|不过|然后|结果|竟然|所以|因为|别跟我|我就问|我只想|我也是|你们也|不然|要不然)"
+)
+LONG_RUN = 12
+
+
 def split_clauses(text: str) -> list[str]:
     """Split normalised text into the clauses that can each carry one need.
 
@@ -148,7 +157,8 @@ def split_clauses(text: str) -> list[str]:
     for piece in text.split(","):
         # a space between two Chinese runs separates asks (在吗 这件能便宜吗); one next to Latin
         # or digits usually does not (170 60kg)
-        parts += re.split(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", piece)
+        for part in re.split(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", piece):
+            parts += _RUN_BREAK.split(part) if len(part) >= LONG_RUN else [part]
     return [p.strip() for p in parts if p.strip()][:MAX_CLAUSES]
 
 

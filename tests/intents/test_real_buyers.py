@@ -11,6 +11,7 @@ import dataclasses
 import pytest
 
 from intents import Matcher
+from intents.matcher import split_clauses
 
 
 def needs(matcher: Matcher, message: str) -> list[str]:
@@ -86,6 +87,20 @@ def test_the_library_says_which_needs_a_plain_statement_carries(shop, matcher):
         ),
     )
     assert needs(Matcher(plain, cache_dir=None), message) == []
+
+
+def test_a_long_run_breaks_before_a_discourse_marker(matcher):
+    """别跟我…, 我就问…, 而且… start clauses of their own inside an unpunctuated rant."""
+    assert split_clauses("到底什么时候发货别跟我扯这些我就问哪天能到") == [
+        "到底什么时候发货",
+        "别跟我扯这些",
+        "我就问哪天能到",
+    ]
+    assert split_clauses("别跟我说") == ["别跟我说"]  # a short one stays whole
+    assert set(needs(matcher, "到底什么时候发货别跟我扯这些我就问哪天能到")) == {
+        "shipping",
+        "complaint",
+    }
 
 
 def test_a_long_clause_carries_a_second_need(matcher):
