@@ -505,7 +505,8 @@ class Matcher:
         """Keywords in the clause, longest first; a sound-alike counts only where it is a typo.
 
         包油 sounds like the keyword 包邮 and is no word, so it counts; 下次 sounds like 瑕疵 but
-        is a word of its own, so it does not.
+        is a word of its own, so it does not, and nor does a span that cuts a word in two (的物
+        of 到的物流 sounds like 得物).
         """
         hits: dict[int, list[str]] = {}
         code, text = clause.code, clause.text
@@ -523,7 +524,12 @@ class Matcher:
                 for k, keyword in self._keywords[kw_code]:
                     if not (span == keyword if aligned else keyword in text):
                         if typo is None:
-                            typo = aligned and len(kw_code) > 1 and not self.segmenter.is_word(span)
+                            typo = (
+                                aligned
+                                and len(kw_code) > 1
+                                and not self.segmenter.is_word(span)
+                                and _on_word_edges(clause.words, i, i + len(kw_code))
+                            )
                         if not typo:
                             continue
                     hits.setdefault(k, []).append(keyword)
@@ -532,6 +538,15 @@ class Matcher:
                     break
             i += step
         return hits
+
+
+def _on_word_edges(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the span [start, end) of the clause (spaces left out) cuts no word in two."""
+    edges, position = {0}, 0
+    for word in words:
+        position += len(word.replace(" ", ""))
+        edges.add(position)
+    return start in edges and end in edges
 
 
 def _features(clause: _Clause) -> set[str]:

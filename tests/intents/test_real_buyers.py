@@ -89,6 +89,12 @@ def test_the_library_says_which_needs_a_plain_statement_carries(shop, matcher):
     assert needs(Matcher(plain, cache_dir=None), message) == []
 
 
+def test_a_sound_alike_keyword_never_cuts_a_word_in_two(matcher):
+    """的物 of 收到的物流 sounds like 得物 (a quality keyword), but it cuts 物流 in two."""
+    assert needs(matcher, "前天就该收到的物流太差了") == ["shipping"]
+    assert needs(matcher, "包油吗") == ["price"]  # a typo that is no word still counts
+
+
 def test_a_long_run_breaks_before_a_discourse_marker(matcher):
     """别跟我…, 我就问…, 而且… start clauses of their own inside an unpunctuated rant."""
     assert split_clauses("到底什么时候发货别跟我扯这些我就问哪天能到") == [
