@@ -78,7 +78,8 @@ _QUESTION_END = re.compile(r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})
 # where the parcel is, and greets; 好的谢谢帮我发顺丰 thanks, and asks for a courier
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:亲)?(?:你好|您好|在吗|在不在|在么|在嘛|哈喽)(?:亲|呀|啊)?"
-    r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?)"
+    r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?"
+    r"|(?:哦++|嗯++|噢++)(?:那)?(?:好吧|好的|行吧)?|(?:那)?(?:好吧|行吧))"
     r"(?=[\u4e00-\u9fff]{3})"
 )
 # a clause asks when it has a question word or particle, or a request (帮我…, 能…吗, 有没有)

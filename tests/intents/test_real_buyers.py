@@ -89,6 +89,20 @@ def test_the_library_says_which_needs_a_plain_statement_carries(shop, matcher):
     assert needs(Matcher(plain, cache_dir=None), message) == []
 
 
+@pytest.mark.parametrize(
+    ("message", "need"),
+    [
+        ("哦哦那好吧多送点小样吧", "price"),
+        ("嗯嗯好的发顺丰吧", "shipping"),
+        ("好吧那我再想想", "hesitation"),
+    ],
+)
+def test_an_acknowledgement_that_opens_a_run_is_a_clause_of_its_own(matcher, message, need):
+    """哦哦那好吧 answers the agent; what follows is the buyer's own ask."""
+    assert split_clauses(message)[0] in {"哦哦那好吧", "嗯嗯好的", "好吧"}
+    assert needs(matcher, message) == [need]
+
+
 def test_a_sound_alike_keyword_never_cuts_a_word_in_two(matcher):
     """的物 of 收到的物流 sounds like 得物 (a quality keyword), but it cuts 物流 in two."""
     assert needs(matcher, "前天就该收到的物流太差了") == ["shipping"]
