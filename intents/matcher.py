@@ -73,7 +73,10 @@ _CONNECTORS = re.compile(
     r"(?:还有就是|还有|另外|顺便问下|顺便问一下|顺便|再问一下|再问下|以及|对了|此外)"
 )
 # 吗 ends a question; buyers often type the next one straight after it (有优惠吗什么时候发)
-_QUESTION_END = re.compile(r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})")
+# (baoyou ma jitian dao: in pinyin, a lone ma or ne ends a question too)
+_QUESTION_END = re.compile(
+    r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})|(?<=[a-z] ma|[a-z] ne) (?=[a-z]{2})"
+)
 # a courtesy that opens an unpunctuated run is a clause of its own: 你好我的快递到哪了 asks
 # where the parcel is, and greets; 好的谢谢帮我发顺丰 thanks, and asks for a courier
 _LEADING_COURTESY = re.compile(
@@ -88,6 +91,7 @@ _ASKS = re.compile(
     r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我(?![妈爸老家儿女朋])|能否|求|想问|问下|问一下"
     r"|(.)不\1|(.)唔\2|还有|需要|要求|申请|尽快|赶紧|快点|多久|多长|多大|还是|是否|咩|发我|贵"
     r"|\b(?:is|are|do|does|can|could|will|would|any|how|what|when|where|which|why)\b"
+    r"|\b(?:ma|ne|ji ?tian|duo ?shao|shen ?me|zen ?me|na ?li|ke ?yi|you ?mei ?you)\b"  # pinyin
 )
 #: "Nothing more" beside another clause (没了,谢谢; 不需要了,谢谢) closes the chat; it asks for
 #: no stock and hesitates about nothing.

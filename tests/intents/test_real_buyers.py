@@ -103,6 +103,13 @@ def test_an_acknowledgement_that_opens_a_run_is_a_clause_of_its_own(matcher, mes
     assert needs(matcher, message) == [need]
 
 
+def test_pinyin_questions_ask_and_end_at_ma(matcher):
+    """A buyer without a Chinese keyboard: ma ends one question, and the next asks too."""
+    assert split_clauses("you huo ma ji tian fa huo") == ["you huo ma", "ji tian fa huo"]
+    assert needs(matcher, "you huo ma ji tian fa huo") == ["stock", "shipping"]
+    assert needs(matcher, "fa huo le ma") == ["shipping"]
+
+
 def test_a_sound_alike_keyword_never_cuts_a_word_in_two(matcher):
     """的物 of 收到的物流 sounds like 得物 (a quality keyword), but it cuts 物流 in two."""
     assert needs(matcher, "前天就该收到的物流太差了") == ["shipping"]
