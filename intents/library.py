@@ -479,12 +479,12 @@ class YamlReader:
             return False
         return node.value == "true"
 
-    def choice(self, node: yaml.Node | None, where: str) -> str:
-        """One of STATED_VALUES (absent: "")."""
+    def choice(self, node: yaml.Node | None, where: str, values: tuple[str, ...]) -> str:
+        """One of ``values`` (absent: "")."""
         if node is None:
             return ""
-        if not isinstance(node, yaml.ScalarNode) or node.value not in STATED_VALUES:
-            self.error(node, f"{where} 应该是 {' 或 '.join(STATED_VALUES)}")
+        if not isinstance(node, yaml.ScalarNode) or node.value not in values:
+            self.error(node, f"{where} 应该是 {' 或 '.join(values)}")
             return ""
         return str(node.value)
 
@@ -631,7 +631,9 @@ class _Reader(YamlReader):
                 description=self.optional_text(fields, KEY_DESCRIPTION),
                 tags=tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS)),
                 social=self.flag(fields.get(KEY_SOCIAL), KEY_SOCIAL),
-                stated=self.choice(fields.get(KEY_STATED), f"{intent_id}.{KEY_STATED}"),
+                stated=self.choice(
+                    fields.get(KEY_STATED), f"{intent_id}.{KEY_STATED}", STATED_VALUES
+                ),
                 source=f"{self.path}:{_line(node)}",
                 topics=tuple(topics),
             )
