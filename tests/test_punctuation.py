@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(
     [
         *ROOT.joinpath("bot").rglob("*.py"),
+        *ROOT.joinpath("tools").glob("*.py"),  # what developers and labellers are told
         # the engine, but the labels of the platform's noise patterns (developers read those)
         *(p for p in ROOT.joinpath("intents").glob("*.py") if p.name != "platform.py"),
     ]
