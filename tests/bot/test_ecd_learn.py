@@ -1,0 +1,55 @@
+"""tools/ecd_learn.py: `csbot learn` measured on a real history, k-fold by dialogue.
+
+The ECD corpus never enters the repository, so this builds a small one of its own in the same
+format: a phrasing the library does not know (咋还不动身), asked in two dialogues of one fold and
+answered by the agent about shipping, must be learned and then known in the other fold.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+_spec = importlib.util.spec_from_file_location("ecd_learn", ROOT / "tools" / "ecd_learn.py")
+ecd_learn = importlib.util.module_from_spec(_spec)
+sys.modules["ecd_learn"] = ecd_learn  # dataclasses look their module up while the class is built
+_spec.loader.exec_module(ecd_learn)
+ecd_dev = ecd_learn.ecd_dev
+
+SHIPPING_REPLY = "亲 今天 下午 就 给 您 发货 哦 发 的 中通 快递"
+CORPUS = [
+    f"1\t掌柜 在 吗\t在 的 亲\t咋 还 不 动身\t{SHIPPING_REPLY}",
+    "0\t掌柜 在 吗\t在 的 亲\t咋 还 不 动身\t随便 一句",  # the pair's negative response
+    "1\t有 优惠 吗\t满 199 减 20\t好 的\t亲 请 拍下",
+    f"1\t你好\t您好 亲\t宝贝 咋 还 不 动身\t{SHIPPING_REPLY}",
+    "1\t能 便宜 吗\t已经 是 最低 了\t咋 还 不 动身 啊\t亲 明天 一定 发出",
+]
+
+
+def test_each_session_once_and_those_sharing_a_customer_turn_in_one_fold():
+    sessions = ecd_learn.dialogues(CORPUS)
+    assert len(sessions) == 4 and sessions[0][2:] == (
+        "咋还不动身",
+        "亲今天下午就给您发货哦发的中通快递",
+    )
+    assert ecd_learn.folds(sessions, 2) == [0, 1, 0, 1]
+    longer = CORPUS[0].replace("\t" + SHIPPING_REPLY, f"\t{SHIPPING_REPLY}\t好 的\t不 客气")
+    assert ecd_learn.dialogues([CORPUS[0], longer]) == ecd_learn.dialogues([longer])  # a prefix
+    shared = ecd_learn.folds([("a",), ("b",), ("a", "x", "c"), ("c",)], 2)
+    assert shared[0] == shared[2] == shared[3]  # a and then c tie three sessions together
+
+
+def test_learning_from_the_other_folds_answers_what_the_library_missed(tmp_path):
+    sessions = ecd_learn.dialogues(CORPUS)
+    labels = {}
+    for n, (text, intents) in enumerate([("咋还不动身啊", ("shipping",)), ("好的", ())], 1):
+        key = ecd_dev.message_key(text)
+        labels[key] = ecd_dev.Label(key, intents, (), n)
+    results = ecd_learn.measure(sessions, labels, 2, ROOT / "phrases", keep=tmp_path)
+    held_out = results[1]  # learned from 掌柜在吗… and 你好…, judged on 能便宜吗…
+    assert held_out.placed >= 1
+    assert (held_out.before.top1, held_out.after.top1) == (0.0, 1.0)
+    assert held_out.before.abstain == held_out.after.abstain == 1.0  # 好的 still asks nothing
+    learned = (tmp_path / "learned-2.yaml").read_text(encoding="utf-8")
+    assert "咋还不动身" in learned and "shipping" in learned
