@@ -36,6 +36,7 @@ LONG = [
     ("亲我昨天下的单怎么还没发货呀我这边着急用能不能今天给我发出去", "shipping"),
     ("催了好几天还不发货你们到底什么时候发", "shipping"),
     ("订单一直显示待发货", "shipping"),
+    ("我是[日期x]下的单现在还没到", "shipping"),  # a JD masked date inside a statement
     ("申请了售后一直没人处理", "after_sales"),
     ("退款退多少给我", "after_sales"),
     ("发票开好了发我邮箱", "invoice"),
