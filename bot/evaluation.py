@@ -44,6 +44,7 @@ class Report:
     abstained: int
     multi: int
     multi_exact: int
+    needs_exact: int = 0  # in-scope lines (one need or several) whose set of needs is exact
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: tuple[tuple[str, str, str], ...] = ()
     by_tag: dict[str, tuple[int, int]] = field(default_factory=dict)  # tag → (right, lines)
@@ -66,6 +67,16 @@ class Report:
     @property
     def multi_exact_rate(self) -> float:
         return self.multi_exact / self.multi if self.multi else 0.0
+
+    @property
+    def asked(self) -> int:
+        """Lines with at least one need."""
+        return self.in_scope + self.multi
+
+    @property
+    def needs_exact_rate(self) -> float:
+        """Of the lines with needs, the share answered with exactly their needs, no more."""
+        return self.needs_exact / self.asked if self.asked else 0.0
 
 
 def read_tsv(path: Path) -> list[Labelled]:
@@ -91,7 +102,7 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Each row judged by its kind; ``progress`` hears how many rows are done, now and then."""
-    in_scope = top1 = oos = abstained = multi = exact = 0
+    in_scope = top1 = oos = abstained = multi = exact = needs_exact = 0
     confusion: Counter[tuple[str, str]] = Counter()
     errors = []
     by_tag: dict[str, list[int]] = {}
@@ -114,6 +125,7 @@ def evaluate(
             if predicted:
                 errors.append((row.text, NONE, ",".join(predicted)))
             continue
+        needs_exact += set(predicted) == set(row.intents)
         if len(row.intents) == 1:
             in_scope += 1
             top1 += first == row.intents[0]
@@ -130,7 +142,17 @@ def evaluate(
         progress(len(rows))
     tags = {tag: (right, total) for tag, (right, total) in sorted(by_tag.items())}
     return Report(
-        name, in_scope, top1, oos, abstained, multi, exact, confusion, tuple(errors), tags
+        name,
+        in_scope,
+        top1,
+        oos,
+        abstained,
+        multi,
+        exact,
+        needs_exact,
+        confusion,
+        tuple(errors),
+        tags,
     )
 
 

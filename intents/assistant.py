@@ -14,6 +14,8 @@ from intents.facts import (
     advise,
     mentioned_color,
     mentioned_size,
+    named_color,
+    named_size,
     parse_measures,
     size_fits,
 )
@@ -289,6 +291,10 @@ class Assistant:
             if named:
                 mentions += [n for n in map(normalize, (product.name, *product.aliases)) if n]
                 mentions += _shared_pieces(plain, product)
+        else:  # no product to hold them against: 那xl呢, 黑色的呢 still re-ask the last question
+            color, sized = named_color(plain), named_size(plain)
+            size = sized[0] if sized else None
+            mentions += [m for m in (color, sized and sized[1]) if m]
         measures = parse_measures(text)
         if measures:
             mentions += _MEASURE.findall(plain)

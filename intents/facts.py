@@ -17,12 +17,16 @@ __all__ = [
     "advise",
     "mentioned_color",
     "mentioned_size",
+    "named_color",
+    "named_size",
     "parse_measures",
     "size_fits",
 ]
 
 # a colour word a product may not have (有红色吗 of a dress in 雾霾蓝、米白、黑色)
 _COLOR_WORD = re.compile(r"([红橙黄绿青蓝紫黑白灰粉棕咖米杏驼卡其藏酱墨银金]{1,2})色")
+# a letter size (s, m, l, xl, xxl, 2xl) or 均码, standing alone
+_SIZE_LETTERS = re.compile(r"(?<![a-z])(\d?x{0,3}[sml]|均码)(?![a-z])")
 _CN_DIGITS = re.compile(r"[零一二两三四五六七八九十百]+")
 _NUM = r"(\d+(?:\.\d+)?)"
 _HEIGHT_PATTERNS = [
@@ -142,9 +146,8 @@ def mentioned_color(product: Product, text: str) -> tuple[str | None, str | None
             or (len(stem) > 1 and stem in text)
         ):
             return color, None
-    hit = _COLOR_WORD.search(text)
-    if hit:
-        word = hit.group(0)
+    word = named_color(text)
+    if word:
         for color in product.colors:
             if color.removesuffix("色") in word:
                 return color, None
@@ -152,12 +155,32 @@ def mentioned_color(product: Product, text: str) -> tuple[str | None, str | None
     return None, None
 
 
+def named_color(text: str) -> str | None:
+    """A colour word the text names, with no product to hold it against (黑色呢 → 黑色)."""
+    hit = _COLOR_WORD.search(text)
+    return hit.group(0) if hit else None
+
+
+def named_size(text: str) -> tuple[str, str] | None:
+    """A letter size the text names, with no product to hold it against: (the size, as written).
+
+    >>> named_size("那xl呢"), named_size("2xl有吗"), named_size("small")
+    (('XL', 'xl'), ('XXL', '2xl'), None)
+    """
+    hit = _SIZE_LETTERS.search(unicodedata.normalize("NFKC", text).lower())
+    return (_letters(hit.group(1)).upper(), hit.group(1)) if hit else None
+
+
+def _letters(token: str) -> str:
+    return re.sub(r"^(\d)xl$", lambda m: "x" * int(m.group(1)) + "l", token)
+
+
 def mentioned_size(product: Product, text: str) -> tuple[str | None, str | None]:
     """(the product's size the text names, a size it names that the product lacks)."""
     lower = unicodedata.normalize("NFKC", text).lower()
     names = {s.lower(): s for s in product.size_names}
-    for token in re.findall(r"(?<![a-z])(\d?x{0,3}[sml]|均码)(?![a-z])", lower):
-        token = re.sub(r"^(\d)xl$", lambda m: "x" * int(m.group(1)) + "l", token)
+    for token in _SIZE_LETTERS.findall(lower):
+        token = _letters(token)
         if token in names:
             return names[token], None
         return None, token.upper()

@@ -35,6 +35,7 @@ __all__ = [
     "KEY_REPLIES",
     "KEY_REVIEWED",
     "KEY_SOCIAL",
+    "KEY_STATED",
     "KEY_TAGS",
     "KEY_TERMS",
     "KEY_TEXT",
@@ -93,6 +94,10 @@ KEY_DESCRIPTION = "description"
 KEY_KEYWORDS = "keywords"
 KEY_TAGS = "tags"
 KEY_SOCIAL = "social"  # true: a courtesy (在吗, 谢谢) that ranks after the message's real asks
+# ask: a plain statement of the need is the ask (这个大的我退了, 我再看看); need: and such a
+# statement stands beside another question too (收到有个洞 beside 怎么办)
+KEY_STATED = "stated"
+STATED_VALUES = ("ask", "need")
 KEY_EXAMPLES = "examples"
 KEY_REPLIES = "replies"
 KEY_TOPICS = "topics"
@@ -127,6 +132,7 @@ _INTENT_KEYS = {
     KEY_EXAMPLES,
     KEY_REPLIES,
     KEY_SOCIAL,
+    KEY_STATED,
     KEY_TOPICS,
 }
 _TOPIC_KEYS = {KEY_TOPIC, KEY_DESCRIPTION, KEY_KEYWORDS, KEY_TAGS, KEY_EXAMPLES, KEY_REPLIES}
@@ -232,6 +238,7 @@ class Intent:
     tags: tuple[str, ...] = ()
     source: str = ""
     social: bool = False
+    stated: str = ""  # "", "ask" or "need": see KEY_STATED
     topics: tuple[Topic, ...] = ()
 
     def topic(self, topic_id: str) -> Topic:
@@ -472,6 +479,15 @@ class YamlReader:
             return False
         return node.value == "true"
 
+    def choice(self, node: yaml.Node | None, where: str, values: tuple[str, ...]) -> str:
+        """One of ``values`` (absent: "")."""
+        if node is None:
+            return ""
+        if not isinstance(node, yaml.ScalarNode) or node.value not in values:
+            self.error(node, f"{where} 应该是 {' 或 '.join(values)}")
+            return ""
+        return str(node.value)
+
     def optional_text(self, fields: dict[str, yaml.Node], key: str) -> str:
         """The key's text, or "" when the key is absent."""
         return (self.text(fields[key], key) or "") if key in fields else ""
@@ -615,6 +631,9 @@ class _Reader(YamlReader):
                 description=self.optional_text(fields, KEY_DESCRIPTION),
                 tags=tuple(self.strings(fields.get(KEY_TAGS), KEY_TAGS)),
                 social=self.flag(fields.get(KEY_SOCIAL), KEY_SOCIAL),
+                stated=self.choice(
+                    fields.get(KEY_STATED), f"{intent_id}.{KEY_STATED}", STATED_VALUES
+                ),
                 source=f"{self.path}:{_line(node)}",
                 topics=tuple(topics),
             )

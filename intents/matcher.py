@@ -39,12 +39,8 @@ DEFAULT_COMPANION_THRESHOLD = 0.40
 #: A companion from a clause that states rather than asks (我老婆说颜色也不太适合我 beside
 #: 可以退吧) is context, not a need, unless it is this sure on its own.
 DEFAULT_STATEMENT_BAR = 0.9
-#: Needs a customer states rather than asks (收到有个洞, 打开一盒有杂质): a statement of them
-#: stands beside a question.
-STATED_NEEDS = ("after_sales",)
-#: Needs whose plain statement is the ask (这个大的我退了, 我也是醉了, 我再看看); any other
-#: need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this much.
-STATED_ASKS = ("after_sales", "complaint", "hesitation", "size", "color")
+#: Any need read from a clause that asks nothing (已经付款了, 收到货味道不错) must score this
+#: much, but for those whose plain statement is the ask (the library's ``stated:`` intents).
 DEFAULT_STATEMENT_THRESHOLD = 0.7
 #: A long clause can carry a second need (什么时候送货别跟我说这些…: shipping and a complaint)
 #: when that need names its own keyword and scores this much, in a clause this long.
@@ -77,12 +73,16 @@ _CONNECTORS = re.compile(
     r"(?:还有就是|还有|另外|顺便问下|顺便问一下|顺便|再问一下|再问下|以及|对了|此外)"
 )
 # 吗 ends a question; buyers often type the next one straight after it (有优惠吗什么时候发)
-_QUESTION_END = re.compile(r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})")
+# (baoyou ma jitian dao: in pinyin, a lone ma or ne ends a question too)
+_QUESTION_END = re.compile(
+    r"(?<=[\u4e00-\u9fff]吗)(?=[\u4e00-\u9fffa-z0-9]{2})|(?<=[a-z] ma|[a-z] ne) (?=[a-z]{2})"
+)
 # a courtesy that opens an unpunctuated run is a clause of its own: 你好我的快递到哪了 asks
 # where the parcel is, and greets; 好的谢谢帮我发顺丰 thanks, and asks for a courier
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:亲)?(?:你好|您好|在吗|在不在|在么|在嘛|哈喽)(?:亲|呀|啊)?"
-    r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?)"
+    r"|(?:好的|哦+|嗯+|好)*(?:谢谢|多谢)(?:你|您|亲|啦|了)?"
+    r"|(?:哦++|嗯++|噢++)(?:那)?(?:好吧|好的|行吧)?|(?:那)?(?:好吧|行吧))"
     r"(?=[\u4e00-\u9fff]{3})"
 )
 # a clause asks when it has a question word or particle, or a request (帮我…, 能…吗, 有没有)
@@ -91,6 +91,7 @@ _ASKS = re.compile(
     r"|有没有|是不是|会不会|要不要|行不行|好不好|有无|请|帮|麻烦|给我(?![妈爸老家儿女朋])|能否|求|想问|问下|问一下"
     r"|(.)不\1|(.)唔\2|还有|需要|要求|申请|尽快|赶紧|快点|多久|多长|多大|还是|是否|咩|发我|贵"
     r"|\b(?:is|are|do|does|can|could|will|would|any|how|what|when|where|which|why)\b"
+    r"|\b(?:ma|ne|ji ?tian|duo ?shao|shen ?me|zen ?me|na ?li|ke ?yi|you ?mei ?you)\b"  # pinyin
 )
 #: "Nothing more" beside another clause (没了,谢谢; 不需要了,谢谢) closes the chat; it asks for
 #: no stock and hesitates about nothing.
@@ -141,6 +142,15 @@ class _Clause:
     words: tuple[str, ...]
 
 
+# a long unpunctuated run is several clauses: before a discourse marker that starts a new one
+# (…送货别跟我说这些我就问…, …发货的其他的都到家了你们也该…), once 4 characters have passed
+_RUN_BREAK = re.compile(
+    r"(?<=[\u4e00-\u9fff]{4})"
+    r"(?=而且|但是|可是|不过|然后|结果|竟然|所以|因为|别跟我|我就问|我只想|我也是|你们也|不然|要不然)"
+)
+LONG_RUN = 12
+
+
 def split_clauses(text: str) -> list[str]:
     """Split normalised text into the clauses that can each carry one need.
 
@@ -152,7 +162,8 @@ def split_clauses(text: str) -> list[str]:
     for piece in text.split(","):
         # a space between two Chinese runs separates asks (在吗 这件能便宜吗); one next to Latin
         # or digits usually does not (170 60kg)
-        parts += re.split(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", piece)
+        for part in re.split(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", piece):
+            parts += _RUN_BREAK.split(part) if len(part) >= LONG_RUN else [part]
     return [p.strip() for p in parts if p.strip()][:MAX_CLAUSES]
 
 
@@ -195,8 +206,11 @@ class Matcher:
         self.segmenter = segmenter or Segmenter(terms)
         self._ids = library.intent_ids
         self._social = {i.id for i in library.intents if i.social}
-        self._stated = self._social | set(STATED_NEEDS)
-        self._stated_asks = self._social | set(STATED_ASKS)
+        self._social_index = {n for n, i in enumerate(library.intents) if i.social}
+        # needs whose statement stands beside a question (收到有个洞), and those whose plain
+        # statement is the ask (这个大的我退了, 我也是醉了, 我再看看)
+        self._stated = self._social | {i.id for i in library.intents if i.stated == "need"}
+        self._stated_asks = self._social | {i.id for i in library.intents if i.stated}
         self._build_examples()
         self._build_keywords()
         # buyers ask the same short things all day (在吗, 包邮吗, 发什么快递): a bounded cache of
@@ -365,6 +379,17 @@ class Matcher:
         best = float(score[k])
         if best < self.companion_threshold or (out_of_scope >= best and k not in hits):
             return []
+        if k in self._social_index and k not in hits:  # a courtesy names its own words:
+            if (
+                runner is not None
+                and runner in hits
+                and runner not in self._social_index
+                and score[runner] >= self.companion_threshold
+            ):
+                k, runner = runner, k  # 请问一下包邮吗 asks about 包邮
+                best = float(score[k])
+            elif 2 * len(self._codes[examples.get(k, -1)]) < len(clause.code):
+                return []  # 问一下 is a greeting, 我问一下我老公 is none
         e = examples.get(k, -1)
         found = [
             Match(
@@ -485,7 +510,8 @@ class Matcher:
         """Keywords in the clause, longest first; a sound-alike counts only where it is a typo.
 
         包油 sounds like the keyword 包邮 and is no word, so it counts; 下次 sounds like 瑕疵 but
-        is a word of its own, so it does not.
+        is a word of its own, so it does not, and nor does a span that cuts a word in two (的物
+        of 到的物流 sounds like 得物).
         """
         hits: dict[int, list[str]] = {}
         code, text = clause.code, clause.text
@@ -503,7 +529,12 @@ class Matcher:
                 for k, keyword in self._keywords[kw_code]:
                     if not (span == keyword if aligned else keyword in text):
                         if typo is None:
-                            typo = aligned and len(kw_code) > 1 and not self.segmenter.is_word(span)
+                            typo = (
+                                aligned
+                                and len(kw_code) > 1
+                                and not self.segmenter.is_word(span)
+                                and _on_word_edges(clause.words, i, i + len(kw_code))
+                            )
                         if not typo:
                             continue
                     hits.setdefault(k, []).append(keyword)
@@ -512,6 +543,15 @@ class Matcher:
                     break
             i += step
         return hits
+
+
+def _on_word_edges(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the span [start, end) of the clause (spaces left out) cuts no word in two."""
+    edges, position = {0}, 0
+    for word in words:
+        position += len(word.replace(" ", ""))
+        edges.add(position)
+    return start in edges and end in edges
 
 
 def _features(clause: _Clause) -> set[str]:

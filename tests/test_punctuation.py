@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(
     [
         *ROOT.joinpath("bot").rglob("*.py"),
+        *ROOT.joinpath("tools").glob("*.py"),  # what developers and labellers are told
         # the engine, but the labels of the platform's noise patterns (developers read those)
         *(p for p in ROOT.joinpath("intents").glob("*.py") if p.name != "platform.py"),
     ]
@@ -113,6 +114,25 @@ def ascii_punctuation_hits(source: str) -> list[str]:
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_chinese_strings_use_full_width_punctuation(path: Path) -> None:
     assert ascii_punctuation_hits(path.read_text(encoding="utf-8")) == []
+
+
+def semicolon_hits(source: str) -> list[str]:
+    """Chinese f-strings and templates with an ASCII "; " between their values (已写入 {a}; {b})."""
+    return [
+        f"{line}: {text!r}"
+        for line, text in _templates(ast.parse(source))
+        if re.search(CJK, text.replace(VALUE, "")) and re.search(rf"{CJK}\s*;|;\s*{CJK}", text)
+    ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_chinese_templates_separate_with_full_width_semicolons(path: Path) -> None:
+    assert semicolon_hits(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_scan_catches_an_ascii_semicolon_between_values() -> None:
+    source = 'a = f"已写入 {path}; {where}"\nb = f"{x}; {y}"\nc = f"已写入 {path}，{where}"\n'
+    assert semicolon_hits(source) == ["1: '已写入 字; 字'"]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))

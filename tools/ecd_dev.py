@@ -105,12 +105,12 @@ def read_labels(path: Path) -> list[Label]:
             continue
         cells = raw.split("\t")
         if len(cells) < 2 or not re.fullmatch(r"[0-9a-f]{40}", cells[0]):
-            raise ValueError(f"{path}:{n}: 需要 sha1<TAB>意图, sha1 是 40 位小写十六进制")
+            raise ValueError(f"{path}:{n}: 需要 sha1<TAB>意图，sha1 是 40 位小写十六进制")
         names = tuple(x.strip() for x in cells[1].split(",") if x.strip())
         unknown = [x for x in names if x not in INTENTS and x != NONE]
         if not names or unknown or (NONE in names and len(names) > 1):
             raise ValueError(
-                f"{path}:{n}: 意图 {cells[1]!r} 不对: 用逗号分隔的意图 id, 或单独一个 {NONE}"
+                f"{path}:{n}: 意图 {cells[1]!r} 不对：用逗号分隔的意图 id，或单独一个 {NONE}"
             )
         if cells[0] in seen:
             raise ValueError(f"{path}:{n}: sha1 和第 {seen[cells[0]]} 行重复")
@@ -137,20 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="从 ECD 语料和标注重建真实买家消息开发集")
     parser.add_argument("--corpus", type=Path, required=True, help="ECD_sample/train 的路径")
     parser.add_argument(
-        "--out", type=Path, required=True, help="写出的 TSV (放在 git 忽略的 data/)"
+        "--out", type=Path, required=True, help="写出的 TSV（放在 git 忽略的 data/）"
     )
     parser.add_argument("--labels", type=Path, default=LABELS, help="sha1<TAB>意图 的标注文件")
-    parser.add_argument("--unlabelled", type=Path, help="另写出还没标注的消息 (sha1<TAB>文本)")
+    parser.add_argument("--unlabelled", type=Path, help="另写出还没标注的消息（sha1<TAB>文本）")
     args = parser.parse_args(argv)
     if args.corpus.name in FORBIDDEN:
-        print(f"{args.corpus}: 只能用 ECD_sample/train, test/valid 是留出集的来源", file=sys.stderr)
+        print(f"{args.corpus}：只能用 ECD_sample/train，test/valid 是留出集的来源", file=sys.stderr)
         return 2
     try:
         with args.corpus.open(encoding="utf-8") as handle:
             messages = dict(customer_messages(handle))
         labels = read_labels(args.labels)
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"读不了文件: {exc}; 检查路径和编码 (UTF-8)", file=sys.stderr)
+        print(f"读不了文件：{exc}；检查路径和编码（UTF-8）", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, missing = rebuild(messages, labels)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"语料里 {len(messages)} 条不同的买家消息, 已标注 {len(rows) - 1} 条 → {args.out}")
+    print(f"语料里 {len(messages)} 条不同的买家消息，已标注 {len(rows) - 1} 条 → {args.out}")
     if args.unlabelled:
         done = {label.sha1 for label in labels}
         todo = [f"{key}\t{text}" for key, text in messages.items() if key not in done]
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         lines = ", ".join(str(label.line) for label in missing[:10])
         print(
-            f"{args.labels}: {len(missing)} 条标注在语料里找不到 (第 {lines} 行…); "
+            f"{args.labels}: {len(missing)} 条标注在语料里找不到（第 {lines} 行…）；"
             "确认 --corpus 是 ECD_sample/train",
             file=sys.stderr,
         )

@@ -63,8 +63,19 @@ typer.rich_utils.DEFAULT_STRING = "[默认：{}]"
 HELP_OPTION = "显示这份说明后退出"
 
 
+class _ChineseFormatter(TyperGroup.context_class.formatter_class):  # type: ignore[misc,name-defined]
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+
+class _ChineseContext(TyperGroup.context_class):  # type: ignore[misc,name-defined]
+    formatter_class = _ChineseFormatter
+
+
 class ChineseHelp(TyperGroup):
-    """A command group whose --help option, and its commands', is described in Chinese."""
+    """A command group whose --help option and usage line, and its commands', are in Chinese."""
+
+    context_class = _ChineseContext
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
@@ -75,6 +86,8 @@ class ChineseHelp(TyperGroup):
     def get_command(self, ctx: Any, name: str) -> Any:
         command = super().get_command(ctx, name)
         # the option is made once per command and kept, so describing it once holds
+        if command is not None:
+            command.context_class = _ChineseContext  # 用法：csbot eval …, not Usage:
         option = command.get_help_option(ctx) if command is not None else None
         if option is not None:
             option.help = HELP_OPTION
@@ -125,8 +138,8 @@ def usage_problem(exc: typer.TyperException) -> str:
         what = f"{hint} 的值不对：{wanted}" if hint else wanted  # our own parsers say which
     elif kind == "FileError":
         what = f"打不开文件 {getattr(exc, 'ui_filename', '')}（{message}）"
-    elif found := re.match(r"No such command '(.+)'", message):
-        what = f"没有 {found[1]} 这个命令"
+    elif found := re.match(r"No such command '([^']+)'\.?(?: Did you mean '([^']+)'\?)?", message):
+        what = f"没有 {found[1]} 这个命令" + (f"（是不是 {found[2]}？）" if found[2] else "")
     elif found := re.match(r"Got unexpected extra argument\(s\) \((.+)\)", message):
         what = f"多了参数 {found[1]}（带空格的文字请加引号）"
     elif message.startswith("Missing command"):

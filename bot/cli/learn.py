@@ -93,7 +93,7 @@ def quick_phrases_command(
         err.print(f"没通过回复检查的 {len(filed.rejected)} 条（没有写入，请改写后重新导入）：")
         for problem in filed.rejected:
             err.print(f"  {problem}", markup=False)
-    out.print(f"已写入 {out_file}; {_where(out_file, library_path)}", markup=False)
+    out.print(f"已写入 {out_file}，{_where(out_file, library_path)}", markup=False)
 
 
 def _write(path: Path, data: dict[str, object], *, header: str = learned_file.HEADER) -> None:
@@ -156,7 +156,7 @@ def _summary(library: Library, proposals: Proposals, out_file: Path, library_pat
     else:
         out.print("没有有把握的新说法", markup=False)
     out.print(f"没把握归类的 {len(proposals.unsorted)} 组，在 unsorted 下等人归类", markup=False)
-    out.print(f"已写入 {out_file}; {_where(out_file, library_path)}", markup=False)
+    out.print(f"已写入 {out_file}，{_where(out_file, library_path)}", markup=False)
 
 
 def _where(out_file: Path, library_path: Path) -> str:

@@ -552,6 +552,10 @@ def evaluate_cmd(
     table.add_row(
         "多意图：一个不差", *(share(r.multi_exact_rate, r.multi_exact, r.multi) for r in reports)
     )
+    table.add_row(
+        "有意图：需要全对不多",
+        *(share(r.needs_exact_rate, r.needs_exact, r.asked) for r in reports),
+    )
     table.add_row("全部行", *(f"{r.overall:.1%}" for r in reports))
     for tag in sorted({t for r in reports for t in r.by_tag}):
         cells = []

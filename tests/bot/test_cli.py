@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.evaluation import evaluate, read_tsv
 from tests.conftest import PHRASES, ROOT
 
 CSBOT = [sys.executable, "-m", "bot"]
@@ -153,6 +154,16 @@ def test_eval_prints_ours_beside_the_baseline(tmp_path):
     assert result.exit_code == 0, result.output
     assert "TF-IDF+LR" in result.output
     assert "有意图：第一名对" in result.output and "100.0%（2/2）" in result.output
+    assert "有意图：需要全对不多" in result.output and "100.0%（3/3）" in result.output
+
+
+def test_every_need_exact_counts_a_spurious_companion_against_a_one_need_line(tmp_path):
+    tsv = tmp_path / "x.tsv"
+    tsv.write_text("text\tintents\n包邮吗\tprice\n在吗 包邮吗\tprice\n几天到\tshipping\n")
+    rows = read_tsv(tsv)
+    answers = {"包邮吗": ["price"], "在吗 包邮吗": ["price", "greeting"], "几天到": []}
+    report = evaluate("x", rows, answers.__getitem__)
+    assert (report.top1_correct, report.needs_exact, report.asked) == (2, 1, 3)
 
 
 def test_module_entry_point_exists():

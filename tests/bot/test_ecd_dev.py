@@ -99,7 +99,7 @@ def test_rebuilds_an_eval_file_that_csbot_eval_reads(tmp_path, capsys):
         "OK 谢啦",
         "几号能发",
     ]
-    assert "7 条不同的买家消息, 已标注 4 条" in capsys.readouterr().out
+    assert "7 条不同的买家消息，已标注 4 条" in capsys.readouterr().out
 
 
 def test_a_label_missing_from_the_corpus_is_reported(tmp_path, capsys):
@@ -108,7 +108,7 @@ def test_a_label_missing_from_the_corpus_is_reported(tmp_path, capsys):
         ["--corpus", str(corpus), "--labels", str(labels), "--out", str(tmp_path / "o.tsv")]
     )
     assert code == 1
-    assert "1 条标注在语料里找不到 (第 3 行" in capsys.readouterr().err
+    assert "1 条标注在语料里找不到（第 3 行" in capsys.readouterr().err
     assert len(read_tsv(tmp_path / "o.tsv")) == 1  # what was found is still written
 
 

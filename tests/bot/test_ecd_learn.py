@@ -1,101 +1,100 @@
-"""tools/ecd_learn.py: k-fold `csbot learn` by dialogue, on a made-up corpus in the ECD format.
+"""tools/ecd_learn.py: `csbot learn` measured on a real history, k-fold by dialogue.
 
-The real corpus never enters the repository (research-only licence) and CI has none, so these
-dialogues are our own words.
+The ECD corpus never enters the repository, so this builds a small one of its own in the same
+format: a phrasing the library does not know (咋还窝着), asked in two dialogues of one fold and
+answered by the agent about shipping, must be learned and then known in the other fold.
 """
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
-from bot.service_time.imports import parse_csv
+import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+_spec = importlib.util.spec_from_file_location("ecd_learn", ROOT / "tools" / "ecd_learn.py")
+ecd_learn = importlib.util.module_from_spec(_spec)
+sys.modules["ecd_learn"] = ecd_learn  # dataclasses look their module up while the class is built
+_spec.loader.exec_module(ecd_learn)
+ecd_dev = ecd_learn.ecd_dev
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-ecd_dev = _load("ecd_dev")
-ecd_learn = _load("ecd_learn")
-
-# label <TAB> customer <TAB> agent <TAB> … <TAB> customer <TAB> candidate response
+SHIPPING_REPLY = "亲 今天 下午 就 给 您 发货 哦 发 的 中通 快递"
 CORPUS = [
-    "0\t掌柜 在 吗\t在 的 亲\t什么 时候 发货\t随便 一句",
-    "1\t掌柜 在 吗\t在 的 亲\t什么 时候 发货\t今天 下午 就 发 哦",
-    "1\t掌柜 在 吗\t在 的\t能 便宜 点 吗\t亲 已经 是 最低价 了",
-    "1\t衣服 起球 了\t亲 可以 退换 的\t那 我 退 了 吧\t好 的 亲 申请 退货 就 行",
-    "1\t有 发票 吗\t可以 开 电子 发票\t好 嘞 谢谢\t不 客气 哦",
-    "0\t有 发票 吗\t可以 开 电子 发票\t好 嘞 谢谢\t乱 回",
+    f"1\t掌柜 在 吗\t在 的 亲\t咋 还 窝 着\t{SHIPPING_REPLY}",
+    "0\t掌柜 在 吗\t在 的 亲\t咋 还 窝 着\t随便 一句",  # the pair's negative response
+    "1\t有 优惠 吗\t满 199 减 20\t好 的\t亲 请 拍下",
+    f"1\t你好\t您好 亲\t宝贝 咋 还 窝 着\t{SHIPPING_REPLY}",
+    "1\t能 便宜 吗\t已经 是 最低 了\t咋 还 窝 着 啊\t亲 明天 一定 发出",
 ]
 
 
-def test_each_dialogue_once_with_its_real_reply():
-    items = ecd_learn.dialogues(CORPUS)
-    assert len(items) == 4  # label 0 and label 1 lines of one context are one dialogue
-    assert items[0].turns == ("掌柜在吗", "在的亲", "什么时候发货")
-    assert items[0].reply == "今天下午就发哦"  # the label-1 response, not the random one
-    assert items[3].customer == ("有发票吗", "好嘞谢谢")
-    assert [d.number for d in items] == [0, 1, 2, 3]
+def test_each_session_once_and_those_sharing_a_customer_turn_in_one_fold():
+    sessions = ecd_learn.dialogues(CORPUS)
+    assert len(sessions) == 4 and sessions[0][2:] == (
+        "咋还窝着",
+        "亲今天下午就给您发货哦发的中通快递",
+    )
+    assert ecd_learn.folds(sessions, 2) == [0, 1, 0, 1]
+    longer = CORPUS[0].replace("\t" + SHIPPING_REPLY, f"\t{SHIPPING_REPLY}\t好 的\t不 客气")
+    assert ecd_learn.dialogues([CORPUS[0], longer]) == ecd_learn.dialogues([longer])  # a prefix
+    shared = ecd_learn.folds([("a",), ("b",), ("a", "x", "c"), ("c",)], 2)
+    assert shared[0] == shared[2] == shared[3]  # a and then c tie three sessions together
 
 
-def test_dialogues_sharing_a_customer_message_share_a_fold():
-    items = ecd_learn.dialogues(CORPUS)
-    for k in (2, 3):
-        folds = ecd_learn.assign_folds(items, k)
-        assert folds[0] == folds[1]  # both open with 掌柜在吗
-        assert set(folds) == set(range(k))
-        assert ecd_learn.assign_folds(items, k) == folds  # fixed, run after run
+def test_learning_from_the_other_folds_answers_what_the_library_missed(tmp_path):
+    sessions = ecd_learn.dialogues(CORPUS)
+    labels = {}
+    for n, (text, intents) in enumerate([("咋还窝着啊", ("shipping",)), ("好的", ())], 1):
+        key = ecd_dev.message_key(text)
+        labels[key] = ecd_dev.Label(key, intents, (), n)
+    results = ecd_learn.measure(sessions, labels, 2, ROOT / "phrases", keep=tmp_path)
+    held_out = results[1]  # learned from 掌柜在吗… and 你好…, judged on 能便宜吗…
+    assert held_out.placed >= 1
+    assert (held_out.before.top1, held_out.after.top1) == (0.0, 1.0)
+    assert held_out.before.abstain == held_out.after.abstain == 1.0  # 好的 still asks nothing
+    learned = (tmp_path / "learned-2.yaml").read_text(encoding="utf-8")
+    assert "咋还窝着" in learned and "shipping" in learned
 
 
-def test_history_csv_imports_as_customer_and_agent_turns_in_order():
-    items = ecd_learn.dialogues(CORPUS)
-    history = parse_csv(ecd_learn.history_csv(items))
+def test_history_imports_as_customer_and_agent_turns_in_order(tmp_path):
+    from bot.service_time.imports import read_csv
+
+    path = tmp_path / "history.csv"
+    assert ecd_learn.write_history(ecd_learn.dialogues(CORPUS), path) == 8
+    history = read_csv(path)
     messages = [m for batch in history.read_batches(100) for m in batch]
     assert history.conversations == 4
     assert history.roles["customer"] == 8 and history.roles["agent"] == 8
-    first = [(m.role, m.text) for m in messages if m.conversation == "ecd-000"]
-    assert first == [
-        ("customer", "掌柜在吗"),
-        ("agent", "在的亲"),
-        ("customer", "什么时候发货"),
-        ("agent", "今天下午就发哦"),
+    assert [(m.role, m.text) for m in messages if m.conversation == "ecd-1"] == [
+        ("customer", "有优惠吗"),
+        ("agent", "满 199 减 20"),
+        ("customer", "好的"),
+        ("agent", "亲请拍下"),
     ]
-    assert [m.ts for m in messages] == sorted(m.ts for m in messages)
 
 
-def test_prints_the_folds_and_the_pooled_totals(tmp_path, capsys):
-    corpus = tmp_path / "train"
-    corpus.write_text("\n".join(CORPUS) + "\n", encoding="utf-8")
-    labels = tmp_path / "labels.tsv"
-    gold = {
-        "掌柜在吗": "greeting",
-        "什么时候发货": "shipping",
-        "能便宜点吗": "price",
-        "衣服起球了": "fabric",
-        "那我退了吧": "after_sales",
-        "有发票吗": "invoice",
-        "好嘞谢谢": "none",
-    }
-    rows = [f"{ecd_dev.message_key(text)}\t{intent}" for text, intent in gold.items()]
-    labels.write_text("sha1\tintents\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    code = ecd_learn.main(["--corpus", str(corpus), "--labels", str(labels), "--folds", "2"])
-    printed = capsys.readouterr().out
-    assert code == 0
-    assert "4 段对话，2 折" in printed
-    assert "合计" in printed
-    total = next(line for line in printed.splitlines() if "合计" in line)
-    # every labelled message is scored once, in the fold that holds it: 6 with a need, 1 none
-    assert total.count("/6）") == 2 and total.count("/1）") == 2
+def test_the_ceiling_files_each_missed_history_message_under_its_labelled_need(tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(ROOT / "phrases", library)
+    labels = {}
+    for n, (text, intents) in enumerate(
+        [("咋还窝着", ("shipping",)), ("掌柜在吗", ("greeting",)), ("好的", ())], 1
+    ):
+        key = ecd_dev.message_key(text)
+        labels[key] = ecd_dev.Label(key, intents, (), n)
+    filed = ecd_learn._perfect_file(library, ecd_learn.dialogues(CORPUS), labels)
+    data = yaml.safe_load((library / "learned.yaml").read_text(encoding="utf-8"))
+    # 咋还窝着 is missed and filed; 掌柜在吗 is already a greeting; 好的 has no need to file
+    assert filed == 1
+    assert data["learned"] == [{"intent": "shipping", "examples": ["咋还窝着"]}]
 
 
-def test_refuses_the_held_back_files(tmp_path, capsys):
-    held = tmp_path / "test"
-    held.write_text(CORPUS[0] + "\n", encoding="utf-8")
-    assert ecd_learn.main(["--corpus", str(held)]) == 2
-    assert "只能用 ECD_sample/train" in capsys.readouterr().err
+@pytest.mark.parametrize(("args", "says"), [(["--folds", "1"], "至少要 2 折"), ([], "只能用")])
+def test_refuses_one_fold_and_the_held_back_files(tmp_path, capsys, args, says):
+    corpus = tmp_path / ("train" if args else "test")
+    corpus.write_text(CORPUS[0] + "\n", encoding="utf-8")
+    assert ecd_learn.main(["--corpus", str(corpus), *args]) == 2
+    assert says in capsys.readouterr().err

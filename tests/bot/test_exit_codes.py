@@ -49,6 +49,7 @@ def _run(args: list[str], shop, monkeypatch):
 FAILURES = [
     # bad arguments
     (["nosuch"], 2, "没有 nosuch 这个命令"),
+    (["evl"], 2, "没有 evl 这个命令（是不是 eval？）"),
     (["suggest"], 2, "缺少参数 text"),
     (["suggest", "包邮吗", "--bogus"], 2, "没有 --bogus 这个选项"),
     (["suggest", "包邮吗", "--ton", "正式"], 2, "是不是 --config、--tone"),
@@ -162,3 +163,4 @@ def test_every_help_page_is_in_chinese(monkeypatch, tmp_path):
         assert re.search(CHINESE, described), (path, result.output)  # what the command does
         assert "显示这份说明后退出" in result.output, path
         assert "Show this message" not in result.output and "Options" not in result.output, path
+        assert "用法：" in result.output and "Usage" not in result.output, path

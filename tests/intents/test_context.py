@@ -75,6 +75,21 @@ def test_a_follow_up_re_asks_the_last_question(shop_assistant):
     assert "双面羊绒大衣" in coat and "没有米白" in coat  # the coat has no 米白
 
 
+def test_without_a_product_a_size_or_colour_follow_up_still_re_asks(shop_assistant):
+    """L码呢 after 有M码吗 asks about stock, not about sizing, though no product is known."""
+    conversation = Conversation()
+    for line, intent in [("有M码吗", "stock"), ("L码呢", "stock"), ("那2XL呢", "stock")]:
+        suggestion = shop_assistant.suggest(line, conversation=conversation)
+        assert [m.intent for m in suggestion.matches][:1] == [intent], line
+    assert suggestion.follow_up and conversation.needs[0].size == "XXL"
+    conversation = Conversation()
+    chat(shop_assistant, conversation, "包邮吗")
+    black = shop_assistant.suggest("黑色的呢", conversation=conversation)
+    assert black.follow_up and black.matches[0].intent == "price"
+    fresh = shop_assistant.suggest("L码呢", conversation=Conversation())  # nothing to re-ask
+    assert not fresh.follow_up
+
+
 def test_size_follow_up_with_new_measures(shop_assistant):
     conversation = Conversation()
     first, second = chat(

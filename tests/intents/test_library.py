@@ -94,6 +94,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
         ("tone: 亲切", "tone: 可爱", 11, "tone 只能是"),
         ("version: 1", "version: 2", 1, "version"),
         ("    keywords: [包邮]", "    keyword: [包邮]", 7, "不认识的键"),
+        ("    keywords: [包邮]", "    keywords: [包邮]\n    stated: maybe", 8, "ask 或 need"),
     ],
 )
 def test_broken_file_reports_line_and_what(tmp_path, old, new, line, words):
