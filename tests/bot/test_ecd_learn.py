@@ -27,6 +27,30 @@ CORPUS = [
 ]
 
 
+# a small library of our own, so that the shipped one learning 咋还不动身 one day changes nothing
+MINI_LIBRARY = """version: 1
+library: mini
+intents:
+  - intent: shipping
+    examples: [什么时候发货, 几天能到, 发什么快递, 快递到哪了, 今天能发吗]
+    replies:
+      - {text: 亲，今天下午就给您发货哦～, tone: 亲切}
+      - {text: 亲，我们发中通快递，一般两三天到哦～, tone: 亲切}
+  - intent: price
+    examples: [包邮吗, 能便宜点吗, 有优惠吗, 多少钱]
+    replies:
+      - {text: 亲，满99元包邮哦～, tone: 亲切}
+      - {text: 亲，领券下单更划算哦～, tone: 亲切}
+  - intent: greeting
+    social: true
+    examples: [在吗, 你好, 掌柜在吗, 有人吗]
+    replies:
+      - {text: 亲，在的，有什么可以帮您？, tone: 亲切}
+      - {text: 您好，请问有什么可以帮您？, tone: 亲切}
+out_of_scope: [今天天气怎么样, 讲个笑话]
+"""
+
+
 def test_each_session_once_and_those_sharing_a_customer_turn_in_one_fold():
     sessions = ecd_learn.dialogues(CORPUS)
     assert len(sessions) == 4 and sessions[0][2:] == (
@@ -46,10 +70,13 @@ def test_learning_from_the_other_folds_answers_what_the_library_missed(tmp_path)
     for n, (text, intents) in enumerate([("咋还不动身啊", ("shipping",)), ("好的", ())], 1):
         key = ecd_dev.message_key(text)
         labels[key] = ecd_dev.Label(key, intents, (), n)
-    results = ecd_learn.measure(sessions, labels, 2, ROOT / "phrases", keep=tmp_path)
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "mini.yaml").write_text(MINI_LIBRARY, encoding="utf-8")
+    results = ecd_learn.measure(sessions, labels, 2, library, keep=tmp_path / "kept")
     held_out = results[1]  # learned from 掌柜在吗… and 你好…, judged on 能便宜吗…
     assert held_out.placed >= 1
     assert (held_out.before.top1, held_out.after.top1) == (0.0, 1.0)
     assert held_out.before.abstain == held_out.after.abstain == 1.0  # 好的 still asks nothing
-    learned = (tmp_path / "learned-2.yaml").read_text(encoding="utf-8")
+    learned = (tmp_path / "kept" / "learned-2.yaml").read_text(encoding="utf-8")
     assert "咋还不动身" in learned and "shipping" in learned
