@@ -52,7 +52,7 @@ _Options = list[tuple[Reply, Mapping[str, object] | None]]
 # intents whose questions a product's facts answer
 _FACT_INTENTS = {"color", "fabric", "price", "size", "stock"}
 # a stitched draft opens with the greeting and closes with the goodbye (CONTRACT §2 ids)
-GREETING, GOODBYE = "greeting", "goodbye"
+GREETING, GOODBYE, COMPLAINT = "greeting", "goodbye", "complaint"
 # the words of a height and weight (170 120斤, 身高一米七)
 _MEASURE = re.compile(r"[\d.]+\s*(?:cm|kg|公斤|斤|米|m)?|身高|体重|一米\S{1,2}")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～])")
@@ -446,10 +446,13 @@ class Assistant:
 
 
 def _draft_rank(need: Need, match: Match, text: str) -> tuple[int, int]:
-    """Where a need's part goes in a stitched draft: the greeting, the questions in the order
-    of their clauses in the message, the goodbye."""
+    """Where a need's part goes in a stitched draft: the greeting, the apology for a complaint
+    (an angry buyer hears sorry before the answer), the questions in the order of their
+    clauses in the message, the goodbye."""
     if need.intent == GREETING:
         return 0, 0
+    if need.intent == COMPLAINT:
+        return 0, 1
     if need.intent == GOODBYE:
         return 2, 0
     where = text.find(match.clause) if match.clause else -1

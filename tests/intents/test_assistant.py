@@ -32,6 +32,11 @@ def test_the_questions_of_a_draft_come_in_the_order_they_were_asked(assistant):
         assert draft.index(before) < draft.index(after), draft
 
 
+def test_an_angry_buyer_hears_the_apology_before_the_answer(assistant):
+    draft = assistant.suggest("到底什么时候发货别跟我扯这些我就问哪天能到").replies[0]
+    assert draft.index("抱歉") < draft.index("发货"), draft
+
+
 def test_a_goodbye_closes_the_draft(assistant):
     draft = assistant.suggest("谢谢，那几天能到").replies[0]
     assert draft.index("天就能到") < draft.index("不客气"), draft
