@@ -143,6 +143,7 @@ def test_a_long_clause_carries_a_second_need(matcher):
         ("６盒３００包邮吗", "price"),  # 全角 digits
         ("两瓶 88 对吧", "price"),
         ("一用就掉毛", "after_sales"),  # a defect described, not named
+        ("拆开有一袋是破的", "after_sales"),
         ("baoyou ma 😊", "price"),  # pinyin and an emoji
         ("怕里面酒精太多", "fabric"),
         ("有单独的盖子卖吗", "stock"),
